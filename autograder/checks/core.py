@@ -1,0 +1,155 @@
+"""The check machinery: named checks worth points, run with a time limit, reported as Expected / Got / Hint."""
+from __future__ import annotations
+
+import signal
+import threading
+import time
+import traceback
+from dataclasses import dataclass, field
+from typing import Any, Callable
+
+
+class CheckFailure(Exception):
+    """A check found a mistake; it carries what was expected, what was got and a hint."""
+
+    def __init__(self, expected: str, got: str, hint: str = "") -> None:
+        super().__init__(f"Expected {expected}; got {got}." + (f" Hint: {hint}" if hint else ""))
+        self.expected, self.got, self.hint = expected, got, hint
+
+
+class CheckTimeout(BaseException):
+    """Raised inside a check that ran past its time limit (BaseException so student code can't swallow it)."""
+
+
+@dataclass(frozen=True)
+class Check:
+    """One gradeable property of a student's exercise, worth `points`."""
+
+    name: str
+    points: float
+    fn: Callable[[Any], None]
+    timeout_s: float = 20.0
+
+
+@dataclass
+class CheckResult:
+    """The outcome of one check: passed, or failed with a one-sentence reason."""
+
+    check: Check
+    passed: bool
+    message: str = ""
+    seconds: float = 0.0
+
+    @property
+    def score(self) -> float:
+        """Points earned by this check."""
+        return self.check.points if self.passed else 0.0
+
+
+@dataclass
+class Report:
+    """All check results for one exercise; prints as a short table with one line per failure."""
+
+    exercise: str
+    results: list[CheckResult] = field(default_factory=list)
+
+    @property
+    def score(self) -> float:
+        """Points earned."""
+        return sum(r.score for r in self.results)
+
+    @property
+    def max_score(self) -> float:
+        """Points available."""
+        return sum(r.check.points for r in self.results)
+
+    @property
+    def passed(self) -> bool:
+        """True when every check passed."""
+        return all(r.passed for r in self.results)
+
+    def failures(self) -> list[CheckResult]:
+        """The checks that failed, in order."""
+        return [r for r in self.results if not r.passed]
+
+    def __str__(self) -> str:
+        lines = [f"{self.exercise}: {self.score:g} / {self.max_score:g} points"]
+        for r in self.results:
+            mark = "PASS" if r.passed else "FAIL"
+            lines.append(f"  [{mark}] {r.check.name} ({r.score:g}/{r.check.points:g})")
+            if not r.passed:
+                lines.extend("         " + line for line in r.message.splitlines())
+        return "\n".join(lines)
+
+
+def _describe(exc: BaseException) -> str:
+    """One sentence for an exception raised by student code, naming where it came from."""
+    if isinstance(exc, CheckFailure):
+        return str(exc)
+    if isinstance(exc, CheckTimeout):
+        return str(exc)
+    if isinstance(exc, SystemExit):
+        return (f"Expected your code to return or raise an exception; got SystemExit({exc.code!r}) "
+                "(sys.exit / exit() was called). Hint: a library must never end the program: raise "
+                "a ValueError with a clear message instead.")
+    if isinstance(exc, KeyboardInterrupt):
+        return ("Expected your code to run to the end; got KeyboardInterrupt. Hint: do not raise "
+                "KeyboardInterrupt in a layer.")
+    if isinstance(exc, NotImplementedError):
+        return ("Expected a working implementation; got NotImplementedError. Hint: replace the "
+                "`raise NotImplementedError` stub with your code.")
+    tb = traceback.extract_tb(exc.__traceback__)
+    where = f" (at line {tb[-1].lineno}: `{(tb[-1].line or '').strip()}`)" if tb else ""
+    return f"Expected no error; got {type(exc).__name__}: {exc}{where}."
+
+
+def _run_with_alarm(fn: Callable[[], None], timeout_s: float) -> None:
+    """Run fn in the main thread, interrupting it with CheckTimeout after timeout_s seconds."""
+    def on_alarm(signum: int, frame: Any) -> None:
+        raise CheckTimeout(
+            f"Expected the check to finish within {timeout_s:g} s; got no answer (it was stopped). "
+            "Hint: look for an infinite loop or a very slow Python loop over elements.")
+    old = signal.signal(signal.SIGALRM, on_alarm)
+    signal.setitimer(signal.ITIMER_REAL, timeout_s)
+    try:
+        fn()
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, old)
+
+
+def _run_in_thread(fn: Callable[[], None], timeout_s: float) -> None:
+    """Fallback off the main thread: wait at most timeout_s for fn (a hung thread is abandoned)."""
+    box: dict[str, BaseException] = {}
+
+    def target() -> None:
+        try:
+            fn()
+        except BaseException as e:  # noqa: BLE001 - re-raised in the caller
+            box["exc"] = e
+    t = threading.Thread(target=target, daemon=True)
+    t.start()
+    t.join(timeout_s)
+    if t.is_alive():
+        raise CheckTimeout(f"Expected the check to finish within {timeout_s:g} s; got no answer. "
+                           "Hint: look for an infinite loop.")
+    if "exc" in box:
+        raise box["exc"]
+
+
+def run_check(check: Check, obj: Any) -> CheckResult:
+    """Run one check against a student object; any exception, exit or hang becomes a failed result."""
+    start = time.perf_counter()
+    try:
+        if threading.current_thread() is threading.main_thread() and hasattr(signal, "setitimer"):
+            _run_with_alarm(lambda: check.fn(obj), check.timeout_s)
+        else:
+            _run_in_thread(lambda: check.fn(obj), check.timeout_s)
+    except BaseException as exc:  # noqa: BLE001 - student code may raise anything, exits included
+        return CheckResult(check, False, _describe(exc), time.perf_counter() - start)
+    return CheckResult(check, True, "", time.perf_counter() - start)
+
+
+def run_checks(exercise: str, checks: list[Check], obj: Any) -> Report:
+    """Run every check of an exercise in order and collect the report."""
+    return Report(exercise, [run_check(c, obj) for c in checks])
