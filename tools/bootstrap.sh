@@ -7,6 +7,12 @@ VENV=.venv
 STAMP="$VENV/.installed"
 
 die() { echo "error: $*" >&2; exit 1; }
+# pip, quietly: this workplace's pip config lists local indexes that pip warns about once per package.
+pip_quiet() {
+  "$VENV/bin/python" -m pip install --quiet --disable-pip-version-check "$@" 2>&1 \
+    | grep -v "is ignored: it is neither a file nor a directory"
+  return "${PIPESTATUS[0]}"
+}
 
 command -v "$PY" >/dev/null 2>&1 \
   || die "'$PY' was not found. Install Python 3.11 (3.10-3.13 work) and run make again, or point to one: make PYTHON=/path/to/python3.11 test"
@@ -24,9 +30,9 @@ if [ ! -e "$VENV" ]; then
 fi
 
 echo ">> installing pinned packages from requirements.lock (first run takes a few minutes)"
-"$VENV/bin/python" -m pip install --quiet --disable-pip-version-check -r requirements.lock \
+pip_quiet -r requirements.lock \
   || die "installing the pinned packages failed (pip's message is above). Check that the package index is reachable, then run make again: it resumes where it stopped."
-"$VENV/bin/python" -m pip install --quiet --disable-pip-version-check --no-deps --no-build-isolation -e . \
+pip_quiet --no-deps --no-build-isolation -e . \
   || die "installing the course package (pip install -e .) failed; see pip's message above, then run make again."
 "$VENV/bin/python" -m ipykernel install --sys-prefix --name mlp-course --display-name "Python 3 (mlp-course)" >/dev/null \
   || die "registering the Jupyter kernel 'mlp-course' failed; see the message above, then run make again."
