@@ -32,7 +32,7 @@ fi
 echo ">> installing pinned packages from requirements.lock (first run takes a few minutes)"
 pip_quiet -r requirements.lock \
   || die "installing the pinned packages failed (pip's message is above). Check that the package index is reachable, then run make again: it resumes where it stopped."
-pip_quiet --no-deps --no-build-isolation -e . \
+pip_quiet --no-deps -e . \
   || die "installing the course package (pip install -e .) failed; see pip's message above, then run make again."
 "$VENV/bin/python" -m ipykernel install --sys-prefix --name mlp-course --display-name "Python 3 (mlp-course)" >/dev/null \
   || die "registering the Jupyter kernel 'mlp-course' failed; see the message above, then run make again."
