@@ -6,6 +6,8 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 WORKERS ?= 2
+# The venv's tools first on PATH (nbgrader itself runs `alembic` from PATH).
+export PATH := $(abspath $(BIN)):$(PATH)
 
 .PHONY: help venv demo test release lab grade bench clean
 

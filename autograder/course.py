@@ -1,6 +1,7 @@
 """Where things are in the course repository, and running nbgrader against it."""
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -15,6 +16,13 @@ def assignments() -> list[str]:
     return sorted(p.name for p in SOLUTIONS.iterdir() if p.is_dir() and any(p.glob("*.ipynb")))
 
 
+def venv_env() -> dict[str, str]:
+    """The environment with this interpreter's bin/ first on PATH: nbgrader shells out to `alembic`."""
+    env = dict(os.environ)
+    env["PATH"] = os.pathsep.join([str(Path(sys.executable).parent), env.get("PATH", "")])
+    return env
+
+
 def nbgrader(*args: str, root: Path = ROOT, db: Path | None = None, quiet: bool = True,
              extra: tuple[str, ...] = ()) -> subprocess.CompletedProcess:
     """Run one nbgrader command with the course's config; raise with its log if it fails."""
@@ -25,7 +33,7 @@ def nbgrader(*args: str, root: Path = ROOT, db: Path | None = None, quiet: bool 
         cmd.append(f"--CourseDirectory.db_url=sqlite:///{db}")
     if quiet:
         cmd.append("--log-level=WARN")
-    proc = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True)
+    proc = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, env=venv_env())
     if proc.returncode != 0:
         raise RuntimeError(f"nbgrader {' '.join(args)} failed (exit {proc.returncode}):\n"
                            f"{proc.stdout[-3000:]}{proc.stderr[-3000:]}")
