@@ -2,18 +2,32 @@
 
     self_check("linear_randn", MyLinear)   # prints the report; raises a short error if anything failed
     grade("linear_randn", MyLinear)        # prints the report; returns the points (nbgrader partial credit)
+
+Tamper resistance: setup_notebook() imports this package before any student code, so `compare`
+snapshots the genuine torch/numpy functions. Every report first restores any replaced function
+(torch.allclose, torch.testing.assert_close, numpy.allclose, ...) and notes it, then runs the checks
+from a fresh copy of these modules loaded from disk, so a student's reassignment of a helper
+(e.g. `autograder.checks.iter2.check_forward = ...`) has no effect. Tampering does not by itself
+zero the score: the checks simply run with the genuine functions. This package's own names
+(grade, self_check, ...) are read-only.
 """
 from __future__ import annotations
 
+import importlib
+import importlib.util
+import itertools
+import sys
+import types
+from pathlib import Path
 from typing import Any, Callable
 
-from .core import Check, CheckFailure, Report, run_checks
-from . import iter1
+from .compare import _GENUINE
+from .core import Check, CheckFailure, CheckResult, Report, run_checks
+from .registry import EXERCISES, points_table
 
-# exercise id -> function returning its checks. The ids match the notebooks' nbgrader grade_ids.
-EXERCISES: dict[str, Callable[[], list[Check]]] = {
-    "linear_randn": iter1.linear_checks,
-}
+_SNAPSHOT = types.MappingProxyType(dict(_GENUINE))  # taken at import, before student code
+_HERE = Path(__file__).resolve().parent
+_COUNTER = itertools.count()
 
 
 class SelfCheckFailed(AssertionError):
@@ -23,11 +37,37 @@ class SelfCheckFailed(AssertionError):
         return [f"SelfCheckFailed: {self.args[0]}"]
 
 
+def _is_solutions(name: str) -> bool:
+    """True for the reference package and its modules."""
+    return name == "solutions" or name.startswith("solutions.")
+
+
+def _fresh_modules() -> types.ModuleType:
+    """This package's registry (and the reference solutions) executed anew from disk, under a private name."""
+    name = f"_mlp_course_checks_{next(_COUNTER)}"
+    spec = importlib.util.spec_from_file_location(name, _HERE / "__init__.py",
+                                                  submodule_search_locations=[str(_HERE)])
+    sys.modules[name] = importlib.util.module_from_spec(spec)  # a bare package: __init__ is not run
+    saved = {k: sys.modules.pop(k) for k in list(sys.modules) if _is_solutions(k)}
+    try:
+        return importlib.import_module(f"{name}.registry")
+    finally:
+        for k in [k for k in sys.modules if k == name or k.startswith(name + ".") or _is_solutions(k)]:
+            del sys.modules[k]
+        sys.modules.update(saved)
+
+
 def check_report(exercise: str, obj: Any) -> Report:
-    """Run all checks of one exercise against the student's object."""
+    """Run all checks of one exercise against the student's object, with genuine functions and fresh checks."""
     if exercise not in EXERCISES:
         raise KeyError(f"Unknown exercise {exercise!r}; expected one of {sorted(EXERCISES)}.")
-    return run_checks(exercise, EXERCISES[exercise](), obj)
+    fresh = _fresh_modules()
+    tampered = fresh.restore_genuine(_SNAPSHOT)
+    report = fresh.run_checks(exercise, fresh.EXERCISES[exercise](), obj)
+    if tampered:
+        report.notices.append(f"tampering detected: {', '.join(tampered)} had been replaced; the genuine "
+                              "functions were restored before grading.")
+    return report
 
 
 def self_check(exercise: str, obj: Any) -> Report:
@@ -52,5 +92,20 @@ def max_points(exercise: str) -> float:
     return sum(c.points for c in EXERCISES[exercise]())
 
 
-__all__ = ["Check", "CheckFailure", "Report", "EXERCISES", "SelfCheckFailed",
-           "check_report", "self_check", "grade", "max_points"]
+class _ReadOnlyModule(types.ModuleType):
+    """This package's names cannot be reassigned from a notebook (submodule imports still work)."""
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        if name.startswith("__") or isinstance(value, types.ModuleType):
+            super().__setattr__(name, value)
+            return
+        raise AttributeError(f"autograder.checks.{name} is read-only: the checks cannot be replaced.")
+
+    def __delattr__(self, name: str) -> None:
+        raise AttributeError(f"autograder.checks.{name} is read-only.")
+
+
+__all__ = ["Check", "CheckFailure", "CheckResult", "Report", "EXERCISES", "SelfCheckFailed",
+           "check_report", "self_check", "grade", "max_points", "points_table", "run_checks"]
+
+sys.modules[__name__].__class__ = _ReadOnlyModule

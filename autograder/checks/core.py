@@ -1,12 +1,17 @@
 """The check machinery: named checks worth points, run with a time limit, reported as Expected / Got / Hint."""
 from __future__ import annotations
 
+import contextlib
+import io
 import signal
 import threading
 import time
 import traceback
+import warnings
 from dataclasses import dataclass, field
-from typing import Any, Callable
+from typing import Any, Callable, Iterator
+
+import torch
 
 
 class CheckFailure(Exception):
@@ -23,12 +28,17 @@ class CheckTimeout(BaseException):
 
 @dataclass(frozen=True)
 class Check:
-    """One gradeable property of a student's exercise, worth `points`."""
+    """One gradeable property of a student's exercise, worth `points`.
+
+    A `gate` check (worth 0 points) guards the whole exercise: when it fails, the exercise scores 0,
+    e.g. a layer that wraps nn.Linear earns nothing for matching nn.Linear.
+    """
 
     name: str
     points: float
     fn: Callable[[Any], None]
     timeout_s: float = 20.0
+    gate: bool = False
 
 
 @dataclass
@@ -52,11 +62,17 @@ class Report:
 
     exercise: str
     results: list[CheckResult] = field(default_factory=list)
+    notices: list[str] = field(default_factory=list)
+
+    @property
+    def gated(self) -> bool:
+        """True when a gate check failed, which zeroes the exercise."""
+        return any(r.check.gate and not r.passed for r in self.results)
 
     @property
     def score(self) -> float:
-        """Points earned."""
-        return sum(r.score for r in self.results)
+        """Points earned (0 when a gate check failed)."""
+        return 0.0 if self.gated else sum(r.score for r in self.results)
 
     @property
     def max_score(self) -> float:
@@ -69,14 +85,23 @@ class Report:
         return all(r.passed for r in self.results)
 
     def failures(self) -> list[CheckResult]:
-        """The checks that failed, in order."""
-        return [r for r in self.results if not r.passed]
+        """The checks that failed, in order (gate failures first: they matter most)."""
+        failed = [r for r in self.results if not r.passed]
+        return sorted(failed, key=lambda r: not r.check.gate)
+
+    def result(self, name: str) -> CheckResult:
+        """The result of the check called `name`."""
+        return next(r for r in self.results if r.check.name == name)
 
     def __str__(self) -> str:
         lines = [f"{self.exercise}: {self.score:g} / {self.max_score:g} points"]
+        lines.extend(f"  NOTE: {n}" for n in self.notices)
+        if self.gated:
+            lines.append("  A required check failed, so this exercise scores 0 (see below).")
         for r in self.results:
             mark = "PASS" if r.passed else "FAIL"
-            lines.append(f"  [{mark}] {r.check.name} ({r.score:g}/{r.check.points:g})")
+            pts = "required" if r.check.gate else f"{r.score:g}/{r.check.points:g}"
+            lines.append(f"  [{mark}] {r.check.name} ({pts})")
             if not r.passed:
                 lines.extend("         " + line for line in r.message.splitlines())
         return "\n".join(lines)
@@ -84,9 +109,7 @@ class Report:
 
 def _describe(exc: BaseException) -> str:
     """One sentence for an exception raised by student code, naming where it came from."""
-    if isinstance(exc, CheckFailure):
-        return str(exc)
-    if isinstance(exc, CheckTimeout):
+    if isinstance(exc, (CheckFailure, CheckTimeout)):
         return str(exc)
     if isinstance(exc, SystemExit):
         return (f"Expected your code to return or raise an exception; got SystemExit({exc.code!r}) "
@@ -100,7 +123,9 @@ def _describe(exc: BaseException) -> str:
                 "`raise NotImplementedError` stub with your code.")
     tb = traceback.extract_tb(exc.__traceback__)
     where = f" (at line {tb[-1].lineno}: `{(tb[-1].line or '').strip()}`)" if tb else ""
-    return f"Expected no error; got {type(exc).__name__}: {exc}{where}."
+    text = str(exc).splitlines()[0] if str(exc) else ""
+    return (f"Expected no error; got {type(exc).__name__}: {text}{where}. "
+            "Hint: run the failing call yourself in a new cell to see the full error.")
 
 
 def _run_with_alarm(fn: Callable[[], None], timeout_s: float) -> None:
@@ -137,14 +162,27 @@ def _run_in_thread(fn: Callable[[], None], timeout_s: float) -> None:
         raise box["exc"]
 
 
-def run_check(check: Check, obj: Any) -> CheckResult:
+@contextlib.contextmanager
+def _quiet_and_seeded(seed: int) -> Iterator[None]:
+    """Silence warnings and student prints (stderr output zeroes an nbgrader cell); keep the caller's RNG."""
+    devices = list(range(torch.cuda.device_count())) if torch.cuda.is_available() else []
+    sink = io.StringIO()
+    with warnings.catch_warnings(), torch.random.fork_rng(devices=devices), \
+            contextlib.redirect_stdout(sink), contextlib.redirect_stderr(sink):
+        warnings.simplefilter("ignore")
+        torch.manual_seed(seed)
+        yield
+
+
+def run_check(check: Check, obj: Any, seed: int = 0) -> CheckResult:
     """Run one check against a student object; any exception, exit or hang becomes a failed result."""
     start = time.perf_counter()
     try:
-        if threading.current_thread() is threading.main_thread() and hasattr(signal, "setitimer"):
-            _run_with_alarm(lambda: check.fn(obj), check.timeout_s)
-        else:
-            _run_in_thread(lambda: check.fn(obj), check.timeout_s)
+        with _quiet_and_seeded(seed):
+            if threading.current_thread() is threading.main_thread() and hasattr(signal, "setitimer"):
+                _run_with_alarm(lambda: check.fn(obj), check.timeout_s)
+            else:
+                _run_in_thread(lambda: check.fn(obj), check.timeout_s)
     except BaseException as exc:  # noqa: BLE001 - student code may raise anything, exits included
         return CheckResult(check, False, _describe(exc), time.perf_counter() - start)
     return CheckResult(check, True, "", time.perf_counter() - start)
@@ -152,4 +190,4 @@ def run_check(check: Check, obj: Any) -> CheckResult:
 
 def run_checks(exercise: str, checks: list[Check], obj: Any) -> Report:
     """Run every check of an exercise in order and collect the report."""
-    return Report(exercise, [run_check(c, obj) for c in checks])
+    return Report(exercise, [run_check(c, obj, seed=i) for i, c in enumerate(checks)])

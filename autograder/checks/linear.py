@@ -1,0 +1,229 @@
+"""Checks shared by both MyLinear iterations: the student's layer against torch's nn.Linear."""
+from __future__ import annotations
+
+from typing import Any
+
+import torch
+from torch import nn
+
+from . import adapters
+from .compare import close, expect_close, identical, max_diff
+from .core import CheckFailure
+
+IN, OUT = 7, 5  # a non-square layer; SQUARE catches a missing transpose that shapes would not reveal
+SQUARE = 6
+FORMULA = "compute x @ self.weight.T + self.bias"
+
+
+def reference(i: int, o: int, bias: bool = True, dtype: torch.dtype = torch.float32) -> nn.Linear:
+    """nn.Linear with a clearly non-zero bias (a zero bias would hide a forgotten bias)."""
+    ref = nn.Linear(i, o, bias=bias).to(dtype)
+    with torch.no_grad():
+        ref.weight.normal_()
+        if bias:
+            ref.bias.uniform_(1.0, 2.0)
+    return ref
+
+
+def load_into(layer: nn.Module, ref: nn.Module) -> None:
+    """Copy nn.Linear's state into the student's layer, as ARENA's tests do."""
+    try:
+        layer.load_state_dict(ref.state_dict())
+    except RuntimeError as e:
+        raise CheckFailure(f"nn.Linear's state_dict (keys {list(ref.state_dict())}) to load into your layer",
+                           f"an error: {str(e).splitlines()[0]} {' '.join(str(e).split())[:200]}",
+                           "name the parameters weight and bias, shaped like nn.Linear's, both nn.Parameters.")
+
+
+def matched(i: int, o: int, cls: Any, dtype: torch.dtype, bias: bool = True) -> tuple[nn.Module, nn.Linear]:
+    """A student layer holding exactly nn.Linear's weights and bias, in the given precision."""
+    ref = reference(i, o, bias=bias, dtype=dtype)
+    layer = adapters.build(cls, i, o, bias=bias) if not bias else adapters.build(cls, i, o)
+    layer = layer.to(dtype)
+    load_into(layer, ref)
+    return layer, ref
+
+
+def _diagnose_forward(got: torch.Tensor, x: torch.Tensor, ref: nn.Linear) -> str:
+    """A hint naming the likely mistake, by comparing with common wrong formulas."""
+    w, b = ref.weight.detach(), ref.bias.detach() if ref.bias is not None else 0
+    candidates = {
+        "you forgot to add the bias": x @ w.T,
+        "you multiplied by weight without transposing it: use x @ self.weight.T": x @ w + b,
+        "you added the bias before the matrix product": (x + b[..., :x.shape[-1]] if isinstance(b, torch.Tensor)
+                                                         and b.shape[-1] == x.shape[-1] else None),
+    }
+    for hint, value in candidates.items():
+        if value is not None and close(got, value):
+            return hint + "."
+    return FORMULA + "."
+
+
+def check_parameters(cls: Any) -> None:
+    """weight (out, in) then bias (out,), both registered nn.Parameters."""
+    layer = adapters.build(cls, IN, OUT)
+    got = [(n, tuple(p.shape)) for n, p in layer.named_parameters()]
+    expected = [("weight", (OUT, IN)), ("bias", (OUT,))]
+    if got == expected:
+        return
+    for name in ("weight", "bias"):
+        value = getattr(layer, name, None)
+        if isinstance(value, torch.Tensor) and not isinstance(value, nn.Parameter):
+            raise CheckFailure(f"{name} to be an nn.Parameter, listed by parameters()",
+                               f"a plain tensor attribute {name}",
+                               f"write self.{name} = nn.Parameter(...) so the optimiser can find it.")
+    if got == [("weight", (IN, OUT)), ("bias", (OUT,))]:
+        raise CheckFailure(f"weight shaped (out_features, in_features) = {(OUT, IN)}", f"{(IN, OUT)}",
+                           "PyTorch stores weight transposed: torch.randn(out_features, in_features).")
+    raise CheckFailure(f"parameters {expected} for MyLinear({IN}, {OUT})", str(got),
+                       "register weight (out_features, in_features) first, then bias (out_features,).")
+
+
+def check_no_bias(cls: Any) -> None:
+    """bias=False: self.bias is None and weight is the only parameter, as in nn.Linear."""
+    layer = adapters.build(cls, IN, OUT, bias=False)
+    names = [n for n, _ in layer.named_parameters()]
+    bias = getattr(layer, "bias", "missing")
+    if bias is not None:
+        got = "no attribute bias" if isinstance(bias, str) else f"bias = {type(bias).__name__} {tuple(bias.shape)}"
+        raise CheckFailure("self.bias to be None when bias=False", got,
+                           "write self.bias = None (or self.register_parameter('bias', None)), "
+                           "not a tensor of zeros.")
+    if names != ["weight"]:
+        raise CheckFailure("exactly one parameter, weight, when bias=False", f"parameters {names}",
+                           "only create the bias Parameter when bias is True.")
+    x = torch.randn(3, IN)
+    expect_close("MyLinear(bias=False)(x)", adapters.call(layer, x), x @ layer.weight.detach().T,
+                 "when self.bias is None, return x @ self.weight.T without adding anything.", torch.float32)
+
+
+def _forward_once(cls: Any, i: int, o: int, shape: tuple[int, ...], dtype: torch.dtype) -> None:
+    """One forward comparison against nn.Linear, with the input left untouched."""
+    layer, ref = matched(i, o, cls, dtype)
+    x = torch.randn(*shape, i, dtype=dtype)
+    before = x.clone()
+    got = adapters.call(layer, x)
+    if not identical(x, before):
+        raise CheckFailure("the input x left unchanged by forward", "x was modified in place",
+                           "do not use in-place operations (x.t_(), x *= ..., x.add_) on the input.")
+    want = ref(x)
+    if isinstance(got, torch.Tensor) and got.dtype != dtype:
+        raise CheckFailure(f"a {dtype} output for a {dtype} input", f"{got.dtype}",
+                           "do not convert dtypes in forward (no .double()/.float()).")
+    if isinstance(got, torch.Tensor) and tuple(got.shape) == tuple(want.shape) and not close(got, want):
+        raise CheckFailure(f"output equal to nn.Linear's for input {tuple(x.shape)} ({dtype})",
+                           f"max difference {max_diff(got, want):.3g}", _diagnose_forward(got, x, ref))
+    expect_close(f"output for input {tuple(x.shape)}", got, want.detach(), FORMULA + ".", dtype)
+
+
+def forward_check(shapes: list[tuple[int, ...]]):
+    """Forward equals nn.Linear for each leading shape, in float32 and float64, square and not."""
+    def check_forward(cls: Any) -> None:
+        """Output equals nn.Linear's after load_state_dict (non-zero bias), input unchanged."""
+        for dtype in (torch.float32, torch.float64):
+            for i, o in ((IN, OUT), (SQUARE, SQUARE)):
+                for lead in shapes:
+                    _forward_once(cls, i, o, lead, dtype)
+    return check_forward
+
+
+def gradient_check(lead: tuple[int, ...]):
+    """Gradients of weight, bias and input equal nn.Linear's."""
+    def check_gradients(cls: Any) -> None:
+        """Backward through the layer gives nn.Linear's gradients for weight, bias and input."""
+        layer, ref = matched(IN, OUT, cls, torch.float64)
+        x = torch.randn(*lead, IN, dtype=torch.float64)
+        xs, xr = x.clone().requires_grad_(), x.clone().requires_grad_()
+        g = torch.randn(*lead, OUT, dtype=torch.float64)
+        out = adapters.call(layer, xs)
+        if not isinstance(out, torch.Tensor) or out.grad_fn is None:
+            raise CheckFailure("an output connected to the autograd graph", "an output with no grad_fn",
+                               "do not use .data, .detach() or torch.no_grad() in forward.")
+        (out * g).sum().backward()
+        (ref(xr) * g).sum().backward()
+        params = dict(layer.named_parameters())
+        for name, got, want in (("weight", params.get("weight"), ref.weight),
+                                ("bias", params.get("bias"), ref.bias), ("input x", xs, xr)):
+            grad = None if got is None else got.grad
+            if grad is None:
+                raise CheckFailure(f"a gradient for {name}", f"{name}.grad is None",
+                                   "compute forward from self.weight and self.bias themselves, "
+                                   "without .data or .detach().")
+            expect_close(f"gradient of {name}", grad, want.grad, "use only differentiable tensor operations "
+                         "on self.weight, self.bias and x.", torch.float64)
+    return check_gradients
+
+
+def check_state_dict(cls: Any) -> None:
+    """state_dict round trip both ways with nn.Linear: same keys, same outputs."""
+    layer, ref = matched(IN, OUT, cls, torch.float32)
+    keys = list(layer.state_dict())
+    if keys != ["weight", "bias"]:
+        raise CheckFailure("state_dict keys ['weight', 'bias'] like nn.Linear's", f"{keys}",
+                           "register exactly two parameters named weight and bias (no extra buffers).")
+    back = nn.Linear(IN, OUT)
+    try:
+        back.load_state_dict(layer.state_dict())
+    except RuntimeError as e:
+        raise CheckFailure("your state_dict to load into nn.Linear", f"{str(e).splitlines()[0]}",
+                           "weight (out_features, in_features), bias (out_features,).")
+    x = torch.randn(4, IN)
+    expect_close("nn.Linear loaded from your state_dict", back(x).detach(), ref(x).detach(),
+                 "state_dict must hold the weights your forward uses.", torch.float32)
+
+
+def bad_input_check(leads: list[tuple[int, ...]]):
+    """A wrong feature count raises ValueError naming the expected size."""
+    def check_bad_input(cls: Any) -> None:
+        """Wrong last dimension: ValueError naming in_features, never SystemExit or a silent result."""
+        i, o = 13, 4
+        layer = adapters.build(cls, i, o)
+        for lead in leads:
+            x = torch.randn(*lead, i + 2)
+            _expect_value_error(layer, x, i)
+    return check_bad_input
+
+
+def _expect_value_error(layer: nn.Module, x: torch.Tensor, expected: int) -> None:
+    """Call the layer on a bad input and check it raises ValueError naming `expected`."""
+    want = f"ValueError naming the expected size {expected} for an input shaped {tuple(x.shape)}"
+    try:
+        out = adapters.call(layer, x)
+    except ValueError as e:
+        if str(expected) not in str(e):
+            raise CheckFailure(want, f"ValueError({str(e)!r})",
+                               f"include in_features ({expected}) in the message, e.g. f'expected "
+                               f"{{self.in_features}} features'.") from None
+        return
+    except SystemExit:
+        raise CheckFailure(want, "SystemExit (sys.exit was called)",
+                           "raise ValueError(...) instead of ending the program.") from None
+    except Exception as e:  # noqa: BLE001 - any other error is a wrong kind
+        raise CheckFailure(want, f"{type(e).__name__}: {str(e).splitlines()[0][:120] if str(e) else ''}",
+                           "check x.shape[-1] against self.in_features first and raise ValueError.") from None
+    shape = tuple(out.shape) if isinstance(out, torch.Tensor) else type(out).__name__
+    raise CheckFailure(want, f"a silently returned value ({shape})",
+                       "check x.shape[-1] against self.in_features and raise ValueError.")
+
+
+def check_built_not_borrowed(cls: Any) -> None:
+    """Your own maths: not the reference, not nn.Linear inside, no F.linear."""
+    origin = adapters.reference_origin(cls)
+    if origin:
+        raise CheckFailure("your own MyLinear", f"the course's reference {origin}",
+                           "write the layer yourself instead of importing the solution.")
+    if isinstance(cls, type) and issubclass(cls, nn.Linear):
+        raise CheckFailure("a class built on nn.Module", "a subclass of nn.Linear",
+                           "subclass nn.Module and write weight, bias and forward yourself.")
+    layer = adapters.build(cls, IN, OUT)
+    inner = [n for n, m in layer.named_modules() if n and isinstance(m, nn.Linear)]
+    if inner:
+        raise CheckFailure("no nn.Linear inside your layer", f"an nn.Linear submodule {inner[0]!r}",
+                           "store weight and bias as your own nn.Parameters.")
+    with adapters.record_calls(adapters.LINEAR_FUNCTIONS) as seen:
+        adapters.call(layer, torch.randn(3, IN))
+    used = seen[0] if seen else adapters.source_uses(cls, adapters.LINEAR_SOURCE)
+    if used:
+        raise CheckFailure("forward written with tensor operations (@, matmul, einsum, addmm)",
+                           f"a call to {used.rstrip('(')}", "F.linear is what you are building: "
+                           "write x @ self.weight.T + self.bias yourself.")

@@ -1,0 +1,29 @@
+"""The exercise registry: exercise id (the nbgrader grade_id) -> its checks, and the points table."""
+from __future__ import annotations
+
+from typing import Callable
+
+from . import backdrop, iter1, iter2, mlp
+from .compare import restore_genuine  # noqa: F401 - used by check_report on a fresh copy
+from .core import Check, run_checks  # noqa: F401 - idem
+
+EXERCISES: dict[str, Callable[[], list[Check]]] = {
+    "update": backdrop.update_checks,
+    "linear_randn": iter1.linear_checks,
+    "linear_kaiming": iter2.linear_checks,
+    "relu": mlp.relu_checks,
+    "flatten": mlp.flatten_checks,
+    "simple_mlp": mlp.simple_mlp_checks,
+}
+
+
+def points_table() -> str:
+    """A markdown table exercise -> check -> points, generated from the registry (for the README)."""
+    lines = ["| exercise | check | points |", "| --- | --- | ---: |"]
+    for exercise, checks in EXERCISES.items():
+        total = 0.0
+        for c in checks():
+            lines.append(f"| `{exercise}` | {c.name} | {'required' if c.gate else f'{c.points:g}'} |")
+            total += c.points
+        lines.append(f"| `{exercise}` | **total** | **{total:g}** |")
+    return "\n".join(lines)
