@@ -38,7 +38,14 @@ def run_student(update: Callable[..., Any], model: nn.Module, lr: float = LR) ->
     """Call update(x, y, lr) with the notebook's global `model` swapped for `model`."""
     x, y = _batch()
     with adapters.swapped_global(update, "model", model):
-        return adapters.call(update, x, y, lr)
+        try:
+            return adapters.call(update, x, y, lr)
+        except RuntimeError as e:
+            if "leaf Variable" not in str(e):
+                raise
+            raise CheckFailure("the update to run", "RuntimeError: a leaf Variable that requires grad is "
+                               "being used in an in-place operation",
+                               "update the parameters inside `with torch.no_grad():`.") from None
 
 
 def run_reference(model: nn.Module, wd: float, lr: float = LR) -> float:

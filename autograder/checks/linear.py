@@ -50,7 +50,7 @@ def _diagnose_forward(got: torch.Tensor, x: torch.Tensor, ref: nn.Linear) -> str
     candidates = {
         "you forgot to add the bias": x @ w.T,
         "you multiplied by weight without transposing it: use x @ self.weight.T": x @ w + b,
-        "you added the bias before the matrix product": (x + b[..., :x.shape[-1]] if isinstance(b, torch.Tensor)
+        "you added the bias before the matrix product": ((x + b) @ w.T if isinstance(b, torch.Tensor)
                                                          and b.shape[-1] == x.shape[-1] else None),
     }
     for hint, value in candidates.items():
@@ -121,7 +121,7 @@ def forward_check(shapes: list[tuple[int, ...]]):
     def check_forward(cls: Any) -> None:
         """Output equals nn.Linear's after load_state_dict (non-zero bias), input unchanged."""
         for dtype in (torch.float32, torch.float64):
-            for i, o in ((IN, OUT), (SQUARE, SQUARE)):
+            for i, o in ((SQUARE, SQUARE), (IN, OUT)):
                 for lead in shapes:
                     _forward_once(cls, i, o, lead, dtype)
     return check_forward

@@ -1,0 +1,39 @@
+"""A catalogue of student submissions: realistic wrong ones (each with the check it must fail) and correct ones."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+
+@dataclass(frozen=True)
+class Wrong:
+    """A wrong submission: it must fail the check whose name contains `check`, with `fragment` in the message."""
+
+    exercise: str
+    name: str
+    obj: Any
+    check: str
+    fragment: str
+    marker: str
+
+
+@dataclass(frozen=True)
+class Correct:
+    """A correct submission in some style: it must get full marks."""
+
+    exercise: str
+    name: str
+    obj: Any
+    marker: str
+
+
+def all_wrong() -> list[Wrong]:
+    """Every wrong submission in the catalogue."""
+    from . import backdrop_cases, linear_wrong, mlp_cases
+    return linear_wrong.WRONG + backdrop_cases.WRONG + mlp_cases.WRONG
+
+
+def all_correct() -> list[Correct]:
+    """Every correct submission in the catalogue."""
+    from . import backdrop_cases, linear_correct, mlp_cases
+    return linear_correct.CORRECT + backdrop_cases.CORRECT + mlp_cases.CORRECT
