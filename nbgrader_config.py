@@ -19,3 +19,16 @@ c.ClearSolutions.text_stub = "YOUR ANSWER HERE"
 # Execute every notebook with the course's own kernel (registered by `make`), with a time limit per cell.
 c.Execute.kernel_name = "mlp-course"
 c.Execute.timeout = 300
+# A cell that runs past the timeout is interrupted and the notebook goes on (the cell shows the error).
+c.Execute.interrupt_on_timeout = True
+# Keep autograded notebooks readable: at most 1000 lines of output per cell.
+c.LimitOutput.max_lines = 1000
+c.LimitOutput.max_traceback = 100
+# Feedback never shows hidden tests (nbgrader issue #917): they are replaced by a placeholder,
+# while the report they printed stays. `course grade` also runs the sandboxed kernel
+# (autograder/grading/kernel.py) through --Execute.kernel_name=mlp-course-sandbox.
+c.GenerateFeedback.preprocessors = [
+    "nbgrader.preprocessors.GetGrades",
+    "autograder.grading.feedback.HideHiddenTests",
+    "nbconvert.preprocessors.CSSHTMLHeaderPreprocessor",
+]

@@ -1,0 +1,177 @@
+"""The demo class: submissions made from the released notebook by named mutations, each simulating one student.
+
+    write_class(release_nb, solution_nb, folder)  ->  folder/{student}.ipynb for every entry of CLASS
+
+Each mutation takes the released notebook (a dict) and the solution's answer code and returns the
+submitted bytes. `EXPECTED` says what grading each one must give (tests/test_grading.py asserts it).
+"""
+from __future__ import annotations
+
+import copy
+import json
+import re
+from pathlib import Path
+from typing import Callable
+
+Notebook = dict
+ANSWER = "linear_randn"  # the demo class targets 01_iter1's exercise
+
+GOOD_INIT = ("        self.in_features, self.out_features = in_features, out_features\n"
+             "        self.weight = nn.Parameter(torch.randn(out_features, in_features))\n"
+             "        self.bias = nn.Parameter(torch.randn(out_features)) if bias else None\n")
+CLASS_HEAD = ("import torch\nfrom torch import nn\nimport torch.nn.functional as F\n\n\n"
+              "class MyLinear(nn.Module):\n"
+              "    def __init__(self, in_features: int, out_features: int, bias: bool = True):\n"
+              "        super().__init__()\n")
+GOOD_FORWARD = ("    def forward(self, x):\n"
+                "        if x.shape[-1] != self.in_features:\n"
+                "            raise ValueError(f'expected {self.in_features} features; got {tuple(x.shape)}')\n"
+                "        out = x @ self.weight.T\n"
+                "        return out + self.bias if self.bias is not None else out\n")
+
+# Common mistakes, each a whole MyLinear a student might write.
+TRANSPOSED = CLASS_HEAD + (
+    "        self.in_features, self.out_features = in_features, out_features\n"
+    "        self.weight = nn.Parameter(torch.randn(in_features, out_features))\n"
+    "        self.bias = nn.Parameter(torch.randn(out_features)) if bias else None\n\n"
+    "    def forward(self, x):\n        return x @ self.weight + self.bias\n")
+MISSING_BIAS = CLASS_HEAD + (
+    "        self.in_features, self.out_features = in_features, out_features\n"
+    "        self.weight = nn.Parameter(torch.randn(out_features, in_features))\n\n"
+    "    def forward(self, x):\n        return x @ self.weight.T\n")
+SYS_EXIT_ON_BAD_INPUT = CLASS_HEAD + GOOD_INIT + (
+    "\n    def forward(self, x):\n"
+    "        import sys\n"
+    "        if x.shape[-1] != self.in_features:\n"
+    "            sys.exit('wrong input size')\n"
+    "        return x @ self.weight.T + (self.bias if self.bias is not None else 0)\n")
+F_LINEAR = CLASS_HEAD + GOOD_INIT + "\n    def forward(self, x):\n        return F.linear(x, self.weight, self.bias)\n"
+CHEATER = CLASS_HEAD + GOOD_INIT + "\n" + GOOD_FORWARD + (
+    "\n\ntry:  # tries to read the hidden tests and to phone home\n"
+    "    print(open('../../../../solutions/01_iter1/01_iter1.ipynb').read()[:100])\n"
+    "except OSError as e:\n    print('blocked:', e)\n"
+    "import socket\ntry:\n    socket.create_connection(('198.51.100.7', 80), timeout=2)\n"
+    "except OSError as e:\n    print('blocked:', e)\n")
+
+
+def _cells(nb: Notebook, grade_id: str) -> list[int]:
+    """Indexes of the cells with this nbgrader grade_id."""
+    return [i for i, c in enumerate(nb["cells"]) if c["metadata"].get("nbgrader", {}).get("grade_id") == grade_id]
+
+
+def _dump(nb: Notebook) -> bytes:
+    """The notebook as Jupyter writes it."""
+    return (json.dumps(nb, indent=1, ensure_ascii=False) + "\n").encode("utf-8")
+
+
+def _answer(nb: Notebook, source: str) -> Notebook:
+    """The notebook with the exercise cell's code replaced."""
+    nb = copy.deepcopy(nb)
+    nb["cells"][_cells(nb, ANSWER)[0]]["source"] = source
+    return nb
+
+
+def _after_answer(nb: Notebook, code: str) -> Notebook:
+    """The notebook with an extra code cell right after the exercise."""
+    nb = copy.deepcopy(nb)
+    cell = {"cell_type": "code", "execution_count": None, "metadata": {}, "outputs": [], "source": code}
+    nb["cells"].insert(_cells(nb, ANSWER)[0] + 1, cell)
+    return nb
+
+
+def solution_code(solution_nb: Notebook) -> str:
+    """The instructor's answer with the solution markers removed: what a correct student writes."""
+    src = "".join(solution_nb["cells"][_cells(solution_nb, ANSWER)[0]]["source"])
+    return re.sub(r"[ \t]*### (BEGIN|END) SOLUTION\n", "", src)
+
+
+def _move_tests_first(nb: Notebook) -> Notebook:
+    """Cells in a different order: the test cell moved above the exercise."""
+    nb = copy.deepcopy(nb)
+    test = nb["cells"].pop(_cells(nb, f"{ANSWER}_tests")[0])
+    nb["cells"].insert(_cells(nb, ANSWER)[0], test)
+    return nb
+
+
+def _delete_tests(nb: Notebook) -> Notebook:
+    """The graded test cell deleted."""
+    nb = copy.deepcopy(nb)
+    del nb["cells"][_cells(nb, f"{ANSWER}_tests")[0]]
+    return nb
+
+
+def _duplicate_tests(nb: Notebook) -> Notebook:
+    """The graded test cell copied and pasted."""
+    nb = copy.deepcopy(nb)
+    i = _cells(nb, f"{ANSWER}_tests")[0]
+    nb["cells"].insert(i, copy.deepcopy(nb["cells"][i]))
+    return nb
+
+
+def _to_markdown(nb: Notebook) -> Notebook:
+    """The exercise cell switched to Markdown (a stray 'm' keypress in Jupyter)."""
+    nb = copy.deepcopy(nb)
+    cell = nb["cells"][_cells(nb, ANSWER)[0]]
+    cell["cell_type"] = "markdown"
+    cell.pop("outputs", None)
+    cell.pop("execution_count", None)
+    return nb
+
+
+Mutation = Callable[[Notebook, str], bytes]
+CLASS: dict[str, Mutation] = {
+    "correct": lambda nb, sol: _dump(_answer(nb, sol)),
+    "blank": lambda nb, sol: _dump(nb),
+    "transposed_weight": lambda nb, sol: _dump(_answer(nb, TRANSPOSED)),
+    "missing_bias": lambda nb, sol: _dump(_answer(nb, MISSING_BIAS)),
+    "sys_exit_on_bad_input": lambda nb, sol: _dump(_answer(nb, SYS_EXIT_ON_BAD_INPUT)),
+    "f_linear": lambda nb, sol: _dump(_answer(nb, F_LINEAR)),
+    "cheater": lambda nb, sol: _dump(_answer(nb, CHEATER)),
+    "corrupted_json": lambda nb, sol: _dump(_answer(nb, sol))[:-200],
+    "non_utf8": lambda nb, sol: _dump(_answer(nb, sol)).replace(b"MyLinear", b"My\xff\xfeLinear", 1),
+    "deleted_test_cell": lambda nb, sol: _dump(_delete_tests(_answer(nb, sol))),
+    "duplicated_test_cell": lambda nb, sol: _dump(_duplicate_tests(_answer(nb, sol))),
+    "changed_cell_type": lambda nb, sol: _dump(_to_markdown(_answer(nb, sol))),
+    "cells_reordered": lambda nb, sol: _dump(_move_tests_first(_answer(nb, sol))),
+    "sys_exit_cell": lambda nb, sol: _dump(_after_answer(_answer(nb, sol), "import sys\nsys.exit('bye')")),
+    "os_exit": lambda nb, sol: _dump(_after_answer(_answer(nb, sol), "import os\nos._exit(3)")),
+    "infinite_loop": lambda nb, sol: _dump(_after_answer(_answer(nb, sol), "while True:\n    pass")),
+    "memory_bomb": lambda nb, sol: _dump(_after_answer(_answer(nb, sol), "hog = bytearray(64 * 2**30)")),
+    "huge_output": lambda nb, sol: _dump(_after_answer(_answer(nb, sol), "print('x' * 30_000_000)")),
+}
+
+# What each student must get: "full", "zero", "partial" (0 < score < max), or a status and a
+# phrase its reason must contain.
+EXPECTED: dict[str, tuple[str, str]] = {
+    "correct": ("full", ""),
+    "blank": ("zero", ""),
+    "transposed_weight": ("partial", ""),
+    "missing_bias": ("partial", ""),
+    "sys_exit_on_bad_input": ("partial", ""),
+    "f_linear": ("partial", ""),
+    "cheater": ("full", "grader does not let notebook code"),
+    "corrupted_json": ("invalid", "not valid notebook JSON"),
+    "non_utf8": ("invalid", "not valid UTF-8"),
+    "deleted_test_cell": ("invalid", "was deleted"),
+    "duplicated_test_cell": ("invalid", "appears 2 times"),
+    "changed_cell_type": ("invalid", "changed from code to markdown"),
+    "cells_reordered": ("zero", "different order"),
+    "sys_exit_cell": ("full", "sys.exit"),
+    "os_exit": ("error", "kernel died"),
+    "infinite_loop": ("full", "limit and was stopped"),
+    "memory_bomb": ("full", "out of memory"),
+    "huge_output": ("full", "output"),
+}
+
+
+def write_class(release_nb: Path, solution_nb: Path, folder: Path) -> list[Path]:
+    """Write every demo student's notebook as folder/{student}.ipynb; return the paths."""
+    nb = json.loads(release_nb.read_text(encoding="utf-8"))
+    sol = solution_code(json.loads(solution_nb.read_text(encoding="utf-8")))
+    folder.mkdir(parents=True, exist_ok=True)
+    paths = []
+    for student, mutate in CLASS.items():
+        path = folder / f"{student}.ipynb"
+        path.write_bytes(mutate(nb, sol))
+        paths.append(path)
+    return paths

@@ -1,0 +1,185 @@
+"""Grade one submission in its own course root, with its own copy of the gradebook."""
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from ..course import ROOT, SOLUTIONS, venv_env
+from .collect import Submission
+from .validate import validate
+
+KERNEL_NAME = "mlp-course-sandbox"
+
+
+@dataclass(frozen=True)
+class Limits:
+    """What one notebook may use: seconds per cell, seconds for the whole notebook, memory."""
+
+    cell_timeout_s: int = 120
+    notebook_timeout_s: int = 600
+    memory_mb: int = 4096
+
+
+@dataclass
+class Result:
+    """One row of grades.csv: a student's points for one assignment, or why there are none."""
+
+    student: str
+    assignment: str
+    status: str                        # graded | invalid | error
+    score: float = 0.0
+    max_score: float = 0.0
+    points: dict[str, float] = field(default_factory=dict)   # exercise id -> points
+    reason: str = ""
+    seconds: float = 0.0
+
+
+@dataclass(frozen=True)
+class Job:
+    """Everything a worker needs: the submission, the template gradebook and release, where to write."""
+
+    sub: Submission
+    template: Path         # folder with gradebook.db and release/{assignment}/{assignment}.ipynb
+    work: Path             # this job's own course root (created by the worker)
+    out: Path              # the run's output folder (feedback/, autograded/, logs/)
+    limits: Limits
+    deny: tuple[str, ...]  # folders the student's code may not read
+
+
+def _nbgrader(job: Job, *args: str, timeout: float) -> tuple[int, str]:
+    """Run nbgrader in the job's course root with the sandboxed kernel; (exit code, log); -9 on timeout."""
+    db = job.work / "gradebook.db"
+    cmd = [sys.executable, "-m", "nbgrader", *args, f"--CourseDirectory.root={job.work}",
+           f"--CourseDirectory.source_directory={SOLUTIONS}", f"--CourseDirectory.db_url=sqlite:///{db}",
+           f"--Execute.kernel_name={KERNEL_NAME}", f"--Execute.timeout={job.limits.cell_timeout_s}",
+           "--KernelManager.transport=ipc", f"--KernelManager.ip={job.work / 'k'}",
+           "--Execute.startup_timeout=120", "--log-level=WARN"]
+    env = venv_env() | {"JUPYTER_PATH": str(job.work.parent),
+                        "GRADING_MEMORY_MB": str(job.limits.memory_mb),
+                        "GRADING_CPU_S": str(job.limits.notebook_timeout_s * 2),
+                        "GRADING_NETWORK": "namespace",
+                        "GRADING_DENY": os.pathsep.join(job.deny),
+                        "MPLBACKEND": "Agg", "PYTHONHASHSEED": "0"}
+    proc = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                            text=True, errors="replace", start_new_session=True)
+    try:
+        log, _ = proc.communicate(timeout=timeout)
+        return proc.returncode, log
+    except subprocess.TimeoutExpired:
+        os.killpg(proc.pid, signal.SIGKILL)
+        log, _ = proc.communicate()
+        return -9, log
+
+
+def _stage(job: Job) -> Path:
+    """A fresh course root holding a copy of the template gradebook and a copy of the submission."""
+    shutil.rmtree(job.work, ignore_errors=True)
+    a, s = job.sub.assignment, job.sub.student
+    dest = job.work / "submitted" / s / a / f"{a}.ipynb"
+    dest.parent.mkdir(parents=True)
+    shutil.copyfile(job.template / "gradebook.db", job.work / "gradebook.db")
+    shutil.copyfile(job.sub.path, dest)
+    return dest
+
+
+def _read_grades(job: Job) -> tuple[dict[str, float], float, float]:
+    """Points per exercise from this job's gradebook (test cell grade_id minus '_tests')."""
+    from nbgrader.api import Gradebook
+    a = job.sub.assignment
+    with Gradebook(f"sqlite:///{job.work / 'gradebook.db'}") as gb:
+        nb = gb.find_submission_notebook(a, a, job.sub.student)
+        points = {g.name.removesuffix("_tests"): float(g.score or 0.0) for g in nb.grades}
+        return points, float(nb.score or 0.0), float(nb.max_score or 0.0)
+
+
+def max_points(template: Path, assignment: str) -> tuple[dict[str, float], float]:
+    """Each exercise's maximum from the template gradebook (for rows that were never graded)."""
+    from nbgrader.api import Gradebook
+    with Gradebook(f"sqlite:///{template / 'gradebook.db'}") as gb:
+        nb = gb.find_notebook(assignment, assignment)
+        cells = {c.name.removesuffix("_tests"): float(c.max_score) for c in nb.grade_cells}
+        return cells, sum(cells.values())
+
+
+def _execution_notes(autograded: Path, limits: Limits) -> list[str]:
+    """What went wrong while the notebook ran: timeouts, exits, memory, huge output."""
+    nb = json.loads(autograded.read_text(encoding="utf-8"))
+    notes, size = [], autograded.stat().st_size
+    for i, cell in enumerate(nb["cells"]):
+        for out in cell.get("outputs", []):
+            ename = out.get("ename", "")
+            if ename == "CellTimeoutError":
+                notes.append(f"cell {i} ran past the {limits.cell_timeout_s} s limit and was stopped")
+            elif ename == "SystemExit":
+                notes.append(f"cell {i} called sys.exit(); the cell was stopped, the notebook went on")
+            elif ename == "MemoryError":
+                notes.append(f"cell {i} ran out of memory (limit {limits.memory_mb} MiB) and was stopped")
+            elif ename == "PermissionError" and "grader does not let" in out.get("evalue", ""):
+                notes.append(f"cell {i}: {out['evalue']}")
+            elif ename == "DeadKernelError":
+                notes.append(f"the kernel died in cell {i} (os._exit, a crash, or the memory limit)")
+    if size > 5 * 2**20:
+        notes.append(f"the notebook's output is {size / 2**20:.0f} MiB; feedback shows it cut short")
+    return list(dict.fromkeys(notes))
+
+
+def _explain(log: str, code: int, limits: Limits) -> str:
+    """One sentence for an nbgrader failure, from its log."""
+    if code == -9:
+        return f"grading stopped after {limits.notebook_timeout_s} s for the whole notebook"
+    low = log.lower()
+    if "kernel died" in low or "deadkernel" in low or "kernel died" in low:
+        return "the notebook's kernel died while running (os._exit, a crash, or the memory limit)"
+    if "timeout" in low and "kernel" in low:
+        return "the kernel did not start or stopped answering"
+    generic = ("there was an error processing", "please see the", "traceback (most recent", "removing failed")
+    lines = [ln.split("ERROR]", 1)[-1].strip() for ln in log.splitlines() if "| ERROR]" in ln]
+    lines = [ln for ln in lines if ln and not ln.lower().startswith(generic)]
+    return f"nbgrader could not grade it: {(lines[0] if lines else log.strip()[-200:])[:200]}"
+
+
+def _feedback(job: Job) -> None:
+    """Write the feedback HTML (hidden tests stripped by nbgrader_config.py's HideHiddenTests)."""
+    a, s = job.sub.assignment, job.sub.student
+    _nbgrader(job, "generate_feedback", a, "--student", s, "--force", timeout=300)
+    for kind in ("feedback", "autograded"):
+        src = job.work / kind / s / a
+        if src.is_dir():
+            dest = job.out / kind / s / a
+            shutil.rmtree(dest, ignore_errors=True)
+            shutil.copytree(src, dest, ignore=shutil.ignore_patterns(".tmp", "*.txt", "k-*"))
+
+
+def grade_one(job: Job) -> Result:
+    """Validate, autograde and write feedback for one submission; every failure becomes a reason."""
+    start = time.perf_counter()
+    a, s = job.sub.assignment, job.sub.student
+    cells, total = max_points(job.template, a)
+    blank = Result(s, a, "invalid", 0.0, total, {k: 0.0 for k in cells})
+    verdict = validate(job.sub.path, job.template / "release" / a / f"{a}.ipynb")
+    if not verdict.ok:
+        blank.reason = verdict.reason
+    else:
+        _stage(job)
+        code, log = _nbgrader(job, "autograde", a, "--student", s, "--create", "--force",
+                              timeout=job.limits.notebook_timeout_s)
+        (job.out / "logs").mkdir(parents=True, exist_ok=True)
+        (job.out / "logs" / f"{s}__{a}.log").write_text(log)
+        autograded = job.work / "autograded" / s / a / f"{a}.ipynb"
+        if code != 0 or not autograded.exists():
+            blank.status, blank.reason = "error", _explain(log, code, job.limits)
+        else:
+            points, score, total = _read_grades(job)
+            notes = verdict.notes + _execution_notes(autograded, job.limits)
+            blank = Result(s, a, "graded", score, total, points, "; ".join(notes))
+            _feedback(job)
+        shutil.rmtree(job.work, ignore_errors=True)
+    blank.seconds = time.perf_counter() - start
+    return blank
