@@ -1,0 +1,121 @@
+"""The registry's points, the report format, and misbehaving student code (exit, interrupt, hang, noise)."""
+import dataclasses
+import re
+import sys
+import time
+import warnings
+
+import pytest
+import torch
+from torch import nn
+
+import autograder.checks as checks
+from autograder.checks import core, iter2
+from autograder.checks.registry import points_table
+from catalogue.linear_correct import KaimingEinsum
+from catalogue.linear_wrong import ForgotBias
+
+pytestmark = pytest.mark.grading
+
+TOTALS = {"update": 4, "linear_randn": 10, "linear_kaiming": 12, "relu": 2, "flatten": 2, "simple_mlp": 4}
+
+
+def test_every_exercise_is_registered_with_its_fixed_total() -> None:
+    assert {e: checks.max_points(e) for e in checks.EXERCISES} == TOTALS
+
+
+def test_points_table_lists_every_check_and_total() -> None:
+    table = points_table()
+    for exercise, total in TOTALS.items():
+        assert f"| `{exercise}` | **total** | **{total:g}** |" in table
+    rows = [line for line in table.splitlines()[2:] if "**total**" not in line]
+    assert len(rows) == sum(len(f()) for f in checks.EXERCISES.values())
+
+
+def test_failure_messages_read_expected_got_hint() -> None:
+    report = checks.check_report("linear_kaiming", ForgotBias)
+    assert report.failures()
+    for r in report.failures():
+        assert re.match(r"Expected .+; got .+\. Hint: .+", r.message), r.message
+        assert "Traceback" not in r.message
+
+
+def test_grade_returns_partial_credit_and_prints_report(capsys: pytest.CaptureFixture) -> None:
+    points = checks.grade("linear_kaiming", ForgotBias)
+    out = capsys.readouterr().out
+    assert 0 < points < 12 and f"linear_kaiming: {points:g} / 12 points" in out
+
+
+def test_self_check_raises_short_error_on_failure(capsys: pytest.CaptureFixture) -> None:
+    with pytest.raises(checks.SelfCheckFailed, match="forward equals"):
+        checks.self_check("linear_kaiming", ForgotBias)
+    assert checks.self_check("linear_kaiming", KaimingEinsum).passed
+
+
+class Exits(KaimingEinsum):
+    def forward(self, x):
+        sys.exit("bye")
+
+
+class Interrupts(KaimingEinsum):
+    def forward(self, x):
+        raise KeyboardInterrupt
+
+
+class Hangs(KaimingEinsum):
+    def forward(self, x):
+        while True:
+            pass
+
+
+class Noisy(KaimingEinsum):
+    def forward(self, x):
+        print("debug", file=sys.stderr)
+        warnings.warn("student warning")
+        return super().forward(x)
+
+
+@pytest.mark.parametrize("cls, fragment", [(Exits, "SystemExit"), (Interrupts, "KeyboardInterrupt")])
+def test_exit_and_interrupt_become_failed_checks(cls: type, fragment: str) -> None:
+    report = checks.check_report("linear_kaiming", cls)
+    assert report.score == 0
+    assert any(fragment in r.message for r in report.failures())
+
+
+def test_infinite_loop_is_stopped_and_later_checks_skipped() -> None:
+    fast = [dataclasses.replace(c, timeout_s=0.3) for c in iter2.linear_checks()]
+    start = time.perf_counter()
+    report = core.run_checks("linear_kaiming", fast, Hangs)
+    elapsed = time.perf_counter() - start
+    assert report.score == 0 and elapsed < 5
+    assert "finish within 0.3 s" in report.results[0].message
+    assert all("skipped" in r.message for r in report.results[1:])
+
+
+def test_grade_writes_nothing_to_stderr_and_keeps_rng(capfd: pytest.CaptureFixture) -> None:
+    torch.manual_seed(123)
+    want = torch.rand(3)
+    torch.manual_seed(123)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # a warning escaping grade() would raise here
+        points = checks.grade("linear_kaiming", Noisy)
+    assert points == 12
+    assert torch.equal(torch.rand(3), want)
+    assert capfd.readouterr().err == ""
+
+
+def test_not_a_class_fails_readably() -> None:
+    report = checks.check_report("linear_kaiming", KaimingEinsum(3, 4))
+    assert "pass the class itself" in report.failures()[0].message
+
+
+def test_whole_exercise_is_fast_for_a_correct_layer() -> None:
+    report = checks.check_report("linear_kaiming", KaimingEinsum)
+    print(f"\nlinear_kaiming checks: {sum(r.seconds for r in report.results):.2f} s")
+    assert report.passed
+    assert all(r.seconds < r.check.timeout_s for r in report.results)
+
+
+def test_unknown_exercise_names_the_valid_ones() -> None:
+    with pytest.raises(KeyError, match="linear_kaiming"):
+        checks.check_report("nope", nn.Module)
