@@ -37,10 +37,11 @@ lab: $(STAMP)
 	$(BIN)/jupyter lab notebooks/
 
 grade: $(STAMP)
-	$(BIN)/course grade $(A) $(SUBMISSIONS) --workers $(WORKERS)
+	@test -n "$(A)" -a -n "$(SUBMISSIONS)" || { echo "usage: make grade A=01_iter1 SUBMISSIONS=path [WORKERS=2] [OUT=grading_out]"; exit 2; }
+	$(BIN)/course grade $(A) $(SUBMISSIONS) --workers $(WORKERS) --out $(or $(OUT),grading_out)
 
 bench: $(STAMP)
-	$(BIN)/python tools/bench_grading.py
+	$(BIN)/python tools/bench_grading.py $(ARGS)
 
 clean:
 	rm -rf demo_out grading_out gradebook.db .pytest_cache

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+from pathlib import Path
 
 
 def cmd_release(args: argparse.Namespace) -> int:
@@ -14,9 +15,25 @@ def cmd_release(args: argparse.Namespace) -> int:
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
-    """Release, then autograde the demo submissions and print the grade table."""
+    """Generate the demo class, autograde it and print the grade table."""
     from .demo import run_demo
-    return run_demo()
+    return run_demo(workers=args.workers)
+
+
+def cmd_grade(args: argparse.Namespace) -> int:
+    """Grade every submission of one assignment (or `all`) in a folder."""
+    from .course import assignments
+    from .grading.pipeline import grade_submissions
+    from .grading.worker import Limits
+    known = assignments()
+    chosen = known if args.assignment == "all" else [args.assignment]
+    if args.assignment != "all" and args.assignment not in known:
+        print(f"error: Expected an assignment in {known} or 'all'; got {args.assignment!r}.", file=sys.stderr)
+        return 2
+    limits = Limits(args.cell_timeout, args.notebook_timeout, args.memory_mb)
+    results = grade_submissions(chosen, Path(args.submissions), Path(args.out), workers=args.workers,
+                                limits=limits, progress=not args.no_progress)
+    return 0 if results else 1
 
 
 def cmd_sync_setup(args: argparse.Namespace) -> int:
@@ -34,18 +51,35 @@ def cmd_sync_setup(args: argparse.Namespace) -> int:
     return 0
 
 
+def _grade_parser(sub: argparse._SubParsersAction) -> None:
+    """Arguments of `course grade`."""
+    g = sub.add_parser("grade", help="autograde a class: grades.csv, feedback HTML and a summary")
+    g.add_argument("assignment", help="assignment id (e.g. 01_iter1) or 'all'")
+    g.add_argument("submissions", help="submitted/{student}/{assignment}/ folder, or a folder of {student}.ipynb")
+    g.add_argument("--workers", type=int, default=2, help="students graded at the same time (default 2)")
+    g.add_argument("--out", default="grading_out", help="output folder (default grading_out)")
+    g.add_argument("--cell-timeout", type=int, default=120, help="seconds per cell (default 120)")
+    g.add_argument("--notebook-timeout", type=int, default=900, help="seconds per notebook (default 900)")
+    g.add_argument("--memory-mb", type=int, default=4096, help="address-space cap per kernel (default 4096)")
+    g.add_argument("--no-progress", action="store_true", help="no progress bar")
+    g.set_defaults(fn=cmd_grade)
+
+
 def main(argv: list[str] | None = None) -> int:
     """Entry point of the `course` command."""
     parser = argparse.ArgumentParser(prog="course", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
     sub.add_parser("release", help="regenerate notebooks/ from solutions/").set_defaults(fn=cmd_release)
-    sub.add_parser("demo", help="release and autograde the demo submissions").set_defaults(fn=cmd_demo)
+    demo = sub.add_parser("demo", help="generate the demo class and autograde it")
+    demo.add_argument("--workers", type=int, default=2, help="students graded at the same time (default 2)")
+    demo.set_defaults(fn=cmd_demo)
     sub.add_parser("sync-setup", help="rewrite every notebook's setup cell from autograder/setup_cell.py"
                    ).set_defaults(fn=cmd_sync_setup)
+    _grade_parser(sub)
     args = parser.parse_args(argv)
     try:
         return args.fn(args)
-    except RuntimeError as e:
+    except (RuntimeError, FileNotFoundError, ValueError) as e:
         print(f"error: {e}", file=sys.stderr)
         return 1
 

@@ -1,54 +1,34 @@
-"""The demo: autograde a reference and a blank submission of every assignment with nbgrader."""
+"""The demo: generate the demo class (one notebook per simulated student) and grade it with `course grade`."""
 from __future__ import annotations
 
-import csv
 import shutil
+import tempfile
 from pathlib import Path
 
-from .course import ROOT, SOLUTIONS, NOTEBOOKS, assignments, nbgrader, release
+from .course import ROOT, SOLUTIONS
+from .grading.democlass import write_class
+from .grading.pipeline import build_template, grade_submissions
+from .grading.worker import Limits
 
 DEMO = ROOT / "demo_out"
+DEMO_ASSIGNMENT = "01_iter1"
+# The demo's infinite loop costs one cell timeout; 60 s is far above any cell of 01_iter1.
+DEMO_LIMITS = Limits(cell_timeout_s=60, notebook_timeout_s=300, memory_mb=4096)
 
 
-def stage_submissions(root: Path) -> list[str]:
-    """Copy the reference (solution) and blank (released) notebooks into nbgrader's submitted/ layout."""
-    students = {"reference": SOLUTIONS, "blank": NOTEBOOKS}
-    for student, src in students.items():
-        for a in assignments():
-            dest = root / "submitted" / student / a
-            dest.mkdir(parents=True, exist_ok=True)
-            for nb in (src / a).glob("*.ipynb"):
-                shutil.copy2(nb, dest / nb.name)
-    return list(students)
+def make_class(folder: Path, assignment: str = DEMO_ASSIGNMENT) -> list[Path]:
+    """Write the demo class's notebooks, made from a fresh release of the assignment (notebooks/ untouched)."""
+    with tempfile.TemporaryDirectory(prefix="demo-release-") as tmp:
+        template = build_template([assignment], Path(tmp))
+        return write_class(template / "release" / assignment / f"{assignment}.ipynb",
+                           SOLUTIONS / assignment / f"{assignment}.ipynb", folder)
 
 
-def print_table(csv_path: Path) -> None:
-    """Print one line per student and assignment: score out of max."""
-    rows = list(csv.DictReader(csv_path.open()))
-    print(f"\n{'student':<12} {'assignment':<12} {'score':>7} {'max':>5}")
-    for r in sorted(rows, key=lambda r: (r["student_id"], r["assignment"])):
-        print(f"{r['student_id']:<12} {r['assignment']:<12} {float(r['score']):>7g} {float(r['max_score']):>5g}")
-
-
-def run_demo() -> int:
-    """Release the notebooks, autograde both demo students, write grades.csv and feedback, print grades."""
-    print("1/4 generating the student notebooks from solutions/ ...")
-    release()
-    shutil.rmtree(DEMO, ignore_errors=True)
-    DEMO.mkdir()
-    db = DEMO / "gradebook.db"
-    for a in assignments():  # the demo's own gradebook learns each assignment's hidden tests
-        nbgrader("generate_assignment", a, "--force", root=DEMO, db=db)
-    students = stage_submissions(DEMO)
-    print(f"2/4 autograding {len(students)} demo students x {len(assignments())} assignments ...")
-    for a in assignments():
-        nbgrader("autograde", a, "--create", "--force", root=DEMO, db=db)
-    print("3/4 generating feedback HTML ...")
-    for a in assignments():
-        nbgrader("generate_feedback", a, "--force", root=DEMO, db=db)
-    print("4/4 exporting grades ...")
-    grades = DEMO / "grades.csv"
-    nbgrader("export", f"--to={grades}", root=DEMO, db=db)
-    print_table(grades)
-    print(f"\ngrades: {grades.relative_to(ROOT)}   feedback: {(DEMO / 'feedback').relative_to(ROOT)}/")
+def run_demo(workers: int = 2) -> int:
+    """Generate the demo class in demo_out/submissions, grade it into demo_out/ and print the table."""
+    submissions = DEMO / "submissions"
+    shutil.rmtree(submissions, ignore_errors=True)
+    paths = make_class(submissions)
+    print(f"demo class: {len(paths)} students for {DEMO_ASSIGNMENT} in {submissions.relative_to(ROOT)}/")
+    grade_submissions([DEMO_ASSIGNMENT], submissions, DEMO, workers=workers, limits=DEMO_LIMITS)
     return 0

@@ -13,6 +13,8 @@ import re
 from pathlib import Path
 from typing import Callable
 
+from ..course import SOLUTIONS
+
 Notebook = dict
 ANSWER = "linear_randn"  # the demo class targets 01_iter1's exercise
 
@@ -46,12 +48,8 @@ SYS_EXIT_ON_BAD_INPUT = CLASS_HEAD + GOOD_INIT + (
     "            sys.exit('wrong input size')\n"
     "        return x @ self.weight.T + (self.bias if self.bias is not None else 0)\n")
 F_LINEAR = CLASS_HEAD + GOOD_INIT + "\n    def forward(self, x):\n        return F.linear(x, self.weight, self.bias)\n"
-CHEATER = CLASS_HEAD + GOOD_INIT + "\n" + GOOD_FORWARD + (
-    "\n\ntry:  # tries to read the hidden tests and to phone home\n"
-    "    print(open('../../../../solutions/01_iter1/01_iter1.ipynb').read()[:100])\n"
-    "except OSError as e:\n    print('blocked:', e)\n"
-    "import socket\ntry:\n    socket.create_connection(('198.51.100.7', 80), timeout=2)\n"
-    "except OSError as e:\n    print('blocked:', e)\n")
+READ_HIDDEN_TESTS = "print(open(SOLUTIONS_NOTEBOOK).read()[:300])"  # SOLUTIONS_NOTEBOOK: filled in
+PHONE_HOME = "import socket\nsocket.create_connection(('198.51.100.7', 80), timeout=3)"
 
 
 def _cells(nb: Notebook, grade_id: str) -> list[int]:
@@ -74,7 +72,8 @@ def _answer(nb: Notebook, source: str) -> Notebook:
 def _after_answer(nb: Notebook, code: str) -> Notebook:
     """The notebook with an extra code cell right after the exercise."""
     nb = copy.deepcopy(nb)
-    cell = {"cell_type": "code", "execution_count": None, "metadata": {}, "outputs": [], "source": code}
+    cell = {"cell_type": "code", "execution_count": None, "id": f"extra-{len(code)}", "metadata": {},
+            "outputs": [], "source": code}
     nb["cells"].insert(_cells(nb, ANSWER)[0] + 1, cell)
     return nb
 
@@ -126,7 +125,9 @@ CLASS: dict[str, Mutation] = {
     "missing_bias": lambda nb, sol: _dump(_answer(nb, MISSING_BIAS)),
     "sys_exit_on_bad_input": lambda nb, sol: _dump(_answer(nb, SYS_EXIT_ON_BAD_INPUT)),
     "f_linear": lambda nb, sol: _dump(_answer(nb, F_LINEAR)),
-    "cheater": lambda nb, sol: _dump(_answer(nb, CHEATER)),
+    "reads_hidden_tests": lambda nb, sol: _dump(_after_answer(_answer(nb, sol), READ_HIDDEN_TESTS.replace(
+        "SOLUTIONS_NOTEBOOK", repr(str(SOLUTIONS / "01_iter1" / "01_iter1.ipynb"))))),
+    "network_access": lambda nb, sol: _dump(_after_answer(_answer(nb, sol), PHONE_HOME)),
     "corrupted_json": lambda nb, sol: _dump(_answer(nb, sol))[:-200],
     "non_utf8": lambda nb, sol: _dump(_answer(nb, sol)).replace(b"MyLinear", b"My\xff\xfeLinear", 1),
     "deleted_test_cell": lambda nb, sol: _dump(_delete_tests(_answer(nb, sol))),
@@ -140,16 +141,17 @@ CLASS: dict[str, Mutation] = {
     "huge_output": lambda nb, sol: _dump(_after_answer(_answer(nb, sol), "print('x' * 30_000_000)")),
 }
 
-# What each student must get: "full", "zero", "partial" (0 < score < max), or a status and a
-# phrase its reason must contain.
+# What each student must get, and a phrase its reason must contain: "full" or "zero" marks,
+# "below_full" (a mistake the checks catch), or the status "invalid" / "error" (no grade, a reason).
 EXPECTED: dict[str, tuple[str, str]] = {
     "correct": ("full", ""),
     "blank": ("zero", ""),
-    "transposed_weight": ("partial", ""),
-    "missing_bias": ("partial", ""),
-    "sys_exit_on_bad_input": ("partial", ""),
-    "f_linear": ("partial", ""),
-    "cheater": ("full", "grader does not let notebook code"),
+    "transposed_weight": ("below_full", ""),
+    "missing_bias": ("below_full", ""),
+    "sys_exit_on_bad_input": ("below_full", ""),
+    "f_linear": ("below_full", ""),
+    "reads_hidden_tests": ("full", "does not let notebook code read"),
+    "network_access": ("full", "does not let notebook code use the network"),
     "corrupted_json": ("invalid", "not valid notebook JSON"),
     "non_utf8": ("invalid", "not valid UTF-8"),
     "deleted_test_cell": ("invalid", "was deleted"),

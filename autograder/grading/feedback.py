@@ -27,6 +27,9 @@ class HideHiddenTests(Preprocessor):
         """Hide the tests of graded test cells; trim text outputs to max_chars."""
         if cell.cell_type == "code" and "### BEGIN HIDDEN TESTS" in cell.source:
             cell.source = hide_tests(cell.source)
+            for out in cell.get("outputs", []):  # IPython tracebacks quote the cell's source
+                if out.get("output_type") == "error":
+                    out["traceback"] = [f"{out.get('ename', 'Error')}: {out.get('evalue', '')}"]
         for out in cell.get("outputs", []):
             text = out.get("text")
             if isinstance(text, str) and len(text) > self.max_chars:

@@ -163,9 +163,13 @@ def arm(workdir: str) -> Fence:
 
 
 def main(argv: list[str] | None = None) -> None:
-    """Start an IPython kernel with the fence armed after its own start-up."""
+    """Start an IPython kernel with the fence armed after its own start-up (`--install`: register it)."""
     from ipykernel.kernelapp import IPKernelApp
     argv = list(sys.argv[1:] if argv is None else argv)
+    if argv == ["--install"]:
+        from .pipeline import write_kernelspec
+        print(f"installed {write_kernelspec(Path(sys.prefix) / 'share' / 'jupyter')}")
+        return
     isolate_network()
     preimport()
     app = IPKernelApp.instance()

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -40,7 +41,9 @@ def _read(path: Path) -> tuple[dict | None, str]:
     except json.JSONDecodeError as e:
         return None, f"the file is not valid notebook JSON ({e.msg} at line {e.lineno}, column {e.colno})"
     try:
-        nbformat.validate(nbformat.reads(text, as_version=4))
+        with warnings.catch_warnings():  # duplicated cell ids are reported below, by grade_id
+            warnings.simplefilter("ignore")
+            nbformat.validate(nbformat.reads(text, as_version=4))
     except Exception as e:  # noqa: BLE001 - nbformat raises several kinds
         return None, f"the file is JSON but not a valid notebook ({str(e).splitlines()[0][:120]})"
     return nb, ""

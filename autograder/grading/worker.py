@@ -51,6 +51,7 @@ class Job:
     out: Path              # the run's output folder (feedback/, autograded/, logs/)
     limits: Limits
     deny: tuple[str, ...]  # folders the student's code may not read
+    threads: int = 1       # torch threads per kernel: the cores shared out among the workers
 
 
 def _nbgrader(job: Job, *args: str, timeout: float) -> tuple[int, str]:
@@ -66,7 +67,8 @@ def _nbgrader(job: Job, *args: str, timeout: float) -> tuple[int, str]:
                         "GRADING_CPU_S": str(job.limits.notebook_timeout_s * 2),
                         "GRADING_NETWORK": "namespace",
                         "GRADING_DENY": os.pathsep.join(job.deny),
-                        "MPLBACKEND": "Agg", "PYTHONHASHSEED": "0"}
+                        "MPLBACKEND": "Agg", "PYTHONHASHSEED": "0",
+                        "OMP_NUM_THREADS": str(job.threads), "MKL_NUM_THREADS": str(job.threads)}
     proc = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
                             text=True, errors="replace", start_new_session=True)
     try:
