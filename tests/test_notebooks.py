@@ -1,0 +1,207 @@
+"""Execute every notebook: the solutions must reach the course's figures, the student stubs must fail fast and clearly.
+
+Each solutions notebook ends with a cell that builds a `RESULTS` dict of its figures; the test
+appends one cell that prints it as JSON and reads it back from the executed outputs.
+"""
+from __future__ import annotations
+
+import json
+import math
+import time
+from pathlib import Path
+
+import nbformat
+import pytest
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+from autograder.course import NOTEBOOKS, SOLUTIONS
+
+KERNEL = "mlp-course"  # registered in .venv by `make` (tools/bootstrap.sh); nbgrader uses the same one
+MARK = "RESULTS_JSON="
+STAGES = {"00_mnist": "backdrop", "01_iter1": "iter1", "02_iter2": "iter2", "03_mlp": "mlp"}
+
+pytestmark = pytest.mark.notebooks
+
+
+def run_notebook(path: Path, allow_errors: bool, cell_timeout: int = 300) -> tuple[nbformat.NotebookNode, float]:
+    """Execute a notebook in the course kernel from its own folder; return it with its outputs and the seconds taken."""
+    from nbclient import NotebookClient
+    nb = nbformat.read(path, as_version=4)
+    if not allow_errors:
+        nb.cells.append(nbformat.v4.new_code_cell(f"import json; print({MARK!r} + json.dumps(RESULTS))"))
+    client = NotebookClient(nb, kernel_name=KERNEL, timeout=cell_timeout, allow_errors=allow_errors,
+                            resources={"metadata": {"path": str(path.parent)}})
+    start = time.perf_counter()
+    client.execute()
+    return nb, time.perf_counter() - start
+
+
+def results_of(nb: nbformat.NotebookNode) -> dict:
+    """The RESULTS dict printed by the appended last cell."""
+    for out in nb.cells[-1].get("outputs", []):
+        if out.get("output_type") == "stream":
+            for line in out["text"].splitlines():
+                if line.startswith(MARK):
+                    return json.loads(line[len(MARK):])
+    raise AssertionError(f"Expected the last cell to print {MARK}{{...}}; got outputs {nb.cells[-1].get('outputs')}. "
+                         "Hint: the notebook must define RESULTS in its final cell.")
+
+
+_executed: dict[str, dict] = {}
+
+
+def solution_results(assignment: str) -> dict:
+    """Execute solutions/<a>/<a>.ipynb once per session (stopping at the first error) and return its RESULTS."""
+    if assignment not in _executed:
+        nb, seconds = run_notebook(SOLUTIONS / assignment / f"{assignment}.ipynb", allow_errors=False)
+        _executed[assignment] = results_of(nb) | {"_seconds": seconds}
+        print(f"{assignment}: executed in {seconds:.1f} s; RESULTS {_executed[assignment]}")
+    return _executed[assignment]
+
+
+def expect_between(name: str, value: float, low: float, high: float, hint: str) -> None:
+    """Assert low <= value <= high with the course's Expected / got / Hint message."""
+    assert low <= value <= high, f"Expected {name} between {low} and {high}; got {value:.4f}. Hint: {hint}"
+
+
+# ---- solutions notebooks: the course's figures ---------------------------------------------------
+
+@pytest.mark.backdrop
+def test_mnist_backdrop_trains_logistic_regression():
+    r = solution_results("00_mnist")
+    assert r["steps"] == 781, f"Expected 781 steps of 64 (fastai drops the last batch); got {r['steps']}."
+    expect_between("nn.Linear's loss after one epoch", r["linear_loss"], 0.3, 0.7,
+                   "update() or the lr 2e-2 / bs 64 settings changed.")
+    expect_between("nn.Linear's validation accuracy", r["linear_valid_acc"], 0.85, 0.95,
+                   "logistic regression reaches about 88% after one epoch.")
+
+
+@pytest.mark.iter1
+def test_iteration1_randn_trains_badly_and_the_baseline_does_not():
+    r = solution_results("01_iter1")
+    expect_between("the randn layer's loss after one epoch", r["iter1_loss"], 2.0, 4.0,
+                   "the course states 'about 2.5-3' for iteration 1; check MyLinear's randn init and the settings.")
+    expect_between("the nn.Linear baseline's loss after one epoch", r["linear_loss"], 0.3, 0.7,
+                   "the baseline should match notebook 0.")
+    assert r["iter1_valid_acc"] < r["linear_valid_acc"], \
+        f"Expected randn to do worse than nn.Linear; got {r['iter1_valid_acc']:.3f} vs {r['linear_valid_acc']:.3f}."
+
+
+@pytest.mark.iter2
+def test_iteration2_kaiming_reaches_about_half():
+    r = solution_results("02_iter2")
+    expect_between("the Kaiming layer's loss after one epoch", r["iter2_loss"], 0.3, 0.7,
+                   "the course states about 0.5 for iteration 2.")
+    expect_between("the Kaiming layer's validation accuracy", r["iter2_valid_acc"], 0.85, 0.95,
+                   "about 88.5% after one epoch.")
+    expect_between("the randn comparison's loss", r["iter1_loss"], 2.0, 4.0, "it should repeat notebook 1.")
+
+
+@pytest.mark.iter2
+def test_iteration2_activation_statistics_tell_the_sqrt5_story():
+    stds = solution_results("02_iter2")["deep_std_layer50"]
+    by_kind = {k.split(" ")[0].split("(")[0]: v for k, v in stds.items()}
+    assert not math.isfinite(by_kind["randn"]), f"Expected randn to overflow in 50 layers; got std {by_kind['randn']}."
+    assert by_kind["kaiming_uniform_"] < 1e-10, \
+        f"Expected nn.Linear's default to vanish (std < 1e-10 at layer 50); got {by_kind['kaiming_uniform_']:.3g}."
+    expect_between("Kaiming-for-ReLU's std at layer 50", by_kind["kaiming_normal_"], 0.2, 5.0,
+                   "Var(w) = 2/fan_in keeps the signal's size through Linear+ReLU layers.")
+
+
+@pytest.mark.mlp
+def test_mlp_reaches_97_5_percent():
+    r = solution_results("03_mlp")
+    assert r["n_params"] == 79_510, f"Expected 79,510 parameters; got {r['n_params']:,}."
+    expect_between("SimpleMLP's validation accuracy", r["mlp_valid_acc"], 0.975, 1.0,
+                   "the recipe is 5 epochs of SGD+Nesterov with one-cycle to lr 0.3, batches of 128.")
+
+
+# ---- student notebooks: stubs fail fast, with NotImplementedError -------------------------------
+
+def _error_text(cell: nbformat.NotebookNode) -> str:
+    """ename: evalue of every error output of a cell."""
+    return " | ".join(f"{o['ename']}: {o['evalue']}" for o in cell.get("outputs", []) if o["output_type"] == "error")
+
+
+@pytest.mark.parametrize("assignment", [pytest.param(a, marks=getattr(pytest.mark, m), id=a)
+                                        for a, m in STAGES.items()])
+def test_student_notebook_runs_and_its_self_checks_name_the_stub(assignment):
+    path = NOTEBOOKS / assignment / f"{assignment}.ipynb"
+    nb, seconds = run_notebook(path, allow_errors=True, cell_timeout=120)
+    graded_here = {c.metadata["nbgrader"]["grade_id"].removesuffix("_tests")
+                   for c in nb.cells if c.metadata.get("nbgrader", {}).get("grade")}
+    checked = set()
+    for cell in nb.cells:
+        if cell.cell_type != "code":
+            continue
+        for exercise in graded_here:
+            if f'self_check("{exercise}"' in cell.source:
+                checked.add(exercise)
+                assert "NotImplementedError" in _error_text(cell), (
+                    f"Expected the stub's self-check for {exercise} to fail with NotImplementedError; "
+                    f"got {_error_text(cell) or 'no error'}.")
+    assert checked == graded_here, f"Expected a self-check for each of {sorted(graded_here)}; found {sorted(checked)}."
+    print(f"{assignment} (student stubs): executed in {seconds:.1f} s")
+
+
+# ---- the notebooks' solution regions agree with the importable reference in solutions/*.py ------
+
+def solution_namespace(assignment: str) -> dict:
+    """Exec every nbgrader solution cell of a notebook (and nothing else) in a fresh namespace."""
+    ns: dict = {"math": math, "torch": torch, "nn": nn, "F": F}
+    nb = nbformat.read(SOLUTIONS / assignment / f"{assignment}.ipynb", as_version=4)
+    for cell in nb.cells:
+        if cell.metadata.get("nbgrader", {}).get("solution") and cell.cell_type == "code":
+            exec(compile(cell.source, f"<{assignment}:{cell.metadata['nbgrader']['grade_id']}>", "exec"), ns)
+    return ns
+
+
+def _same_module(mine: type, ref: type, *args) -> None:
+    """Same seed -> identical parameters and outputs (the notebook and solutions/*.py hold the same code)."""
+    torch.manual_seed(0)
+    a = mine(*args)
+    torch.manual_seed(0)
+    b = ref(*args)
+    for (na, pa), (nb_, pb) in zip(a.named_parameters(), b.named_parameters(), strict=True):
+        assert na == nb_ and torch.equal(pa, pb), f"Expected parameter {nb_} to match solutions/*.py; it differs."
+    x = torch.randn(3, 1, 28, 28) if not args else torch.randn(3, args[0])
+    assert torch.equal(a(x), b(x)), f"Expected {mine.__name__}'s output to match solutions/*.py."
+
+
+@pytest.mark.backdrop
+def test_update_in_the_notebook_matches_solutions_backdrop():
+    from solutions.backdrop import WD, update_step
+    ns = solution_namespace("00_mnist")
+    torch.manual_seed(0)
+    mine, ref = nn.Linear(784, 10), nn.Linear(784, 10)
+    ref.load_state_dict(mine.state_dict())
+    ns.update(model=mine, wd=WD)
+    x, y = torch.rand(16, 784), torch.randint(0, 10, (16,))
+    assert ns["update"](x, y, 0.1) == update_step(ref, x, y, 0.1)
+    assert all(torch.equal(p, q) for p, q in zip(mine.parameters(), ref.parameters()))
+
+
+@pytest.mark.iter1
+def test_iteration1_solution_matches_solutions_linear():
+    from solutions.linear import MyLinearRandn
+    _same_module(solution_namespace("01_iter1")["MyLinear"], MyLinearRandn, 784, 10)
+
+
+@pytest.mark.iter2
+def test_iteration2_solution_matches_solutions_linear():
+    from solutions.linear import MyLinear
+    _same_module(solution_namespace("02_iter2")["MyLinear"], MyLinear, 784, 10)
+    _same_module(solution_namespace("03_mlp")["MyLinear"], MyLinear, 784, 10)
+
+
+@pytest.mark.mlp
+def test_mlp_solutions_match_solutions_mlp():
+    from solutions import mlp
+    ns = solution_namespace("03_mlp")
+    _same_module(ns["SimpleMLP"], mlp.SimpleMLP)
+    x = torch.randn(2, 3, 4, 5)
+    assert torch.equal(ns["ReLU"]()(x), mlp.ReLU()(x))
+    for dims in [(), (0, 1), (1, -2), (-3, -1)]:
+        assert torch.equal(ns["Flatten"](*dims)(x), mlp.Flatten(*dims)(x)), f"Flatten{dims} differs"
