@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 import tempfile
 import time
@@ -26,6 +27,7 @@ MIX = ["correct", "transposed_weight", "missing_bias", "blank"]  # graded notebo
 
 def notebook_alone(path: Path) -> float:
     """Seconds to execute one notebook with nbclient and the plain course kernel, one process."""
+    os.environ.update(OMP_NUM_THREADS="1", MKL_NUM_THREADS="1")  # as the pipeline's kernels
     nb = nbformat.read(path, as_version=4)
     start = time.perf_counter()
     NotebookClient(nb, kernel_name="mlp-course", timeout=600, allow_errors=True,
