@@ -1,11 +1,11 @@
-"""The demo: generate the demo class (one notebook per simulated student) and grade it with `course grade`."""
+"""The demo: release the notebooks, grade the whole course for a reference and a blank student, grade the demo class."""
 from __future__ import annotations
 
 import shutil
 import tempfile
 from pathlib import Path
 
-from .course import ROOT, SOLUTIONS
+from .course import NOTEBOOKS, ROOT, SOLUTIONS, assignments, release
 from .grading.democlass import write_class
 from .grading.pipeline import build_template, grade_submissions
 from .grading.worker import Limits
@@ -24,11 +24,30 @@ def make_class(folder: Path, assignment: str = DEMO_ASSIGNMENT) -> list[Path]:
                            SOLUTIONS / assignment / f"{assignment}.ipynb", folder)
 
 
+def make_course_pair(folder: Path) -> Path:
+    """nbgrader's submitted/ layout with two whole-course students: `reference` (the solutions) and `blank`."""
+    for student, source in (("reference", SOLUTIONS), ("blank", NOTEBOOKS)):
+        for a in assignments():
+            dest = folder / "submitted" / student / a
+            dest.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(source / a / f"{a}.ipynb", dest / f"{a}.ipynb")
+    return folder
+
+
 def run_demo(workers: int = 2) -> int:
-    """Generate the demo class in demo_out/submissions, grade it into demo_out/ and print the table."""
-    submissions = DEMO / "submissions"
+    """Release, grade the reference/blank pair on every assignment, then the demo class; print both tables."""
+    print("1/3 generating the student notebooks in notebooks/ from solutions/ ...")
+    for path in release():
+        print(f"    {path.relative_to(ROOT)}")
+    course = DEMO / "course"
+    shutil.rmtree(course, ignore_errors=True)
+    pair = make_course_pair(course / "submissions")
+    print(f"\n2/3 grading the whole course ({', '.join(assignments())}) for a reference and a blank student")
+    grade_submissions(assignments(), pair, course, workers=workers)
+    submissions = DEMO / "class" / "submissions"
     shutil.rmtree(submissions, ignore_errors=True)
     paths = make_class(submissions)
-    print(f"demo class: {len(paths)} students for {DEMO_ASSIGNMENT} in {submissions.relative_to(ROOT)}/")
-    grade_submissions([DEMO_ASSIGNMENT], submissions, DEMO, workers=workers, limits=DEMO_LIMITS)
+    print(f"\n3/3 grading the demo class: {len(paths)} students for {DEMO_ASSIGNMENT} "
+          f"(mistakes and broken notebooks; see autograder/grading/democlass.py)")
+    grade_submissions([DEMO_ASSIGNMENT], submissions, DEMO / "class", workers=workers, limits=DEMO_LIMITS)
     return 0
