@@ -50,6 +50,7 @@ def results_of(nb: nbformat.NotebookNode) -> dict:
 
 
 _executed: dict[str, dict] = {}
+_executed_nbs: dict[str, nbformat.NotebookNode] = {}
 
 
 def solution_results(assignment: str) -> dict:
@@ -57,8 +58,25 @@ def solution_results(assignment: str) -> dict:
     if assignment not in _executed:
         nb, seconds = run_notebook(SOLUTIONS / assignment / f"{assignment}.ipynb", allow_errors=False)
         _executed[assignment] = results_of(nb) | {"_seconds": seconds}
+        _executed_nbs[assignment] = nb
         print(f"{assignment}: executed in {seconds:.1f} s; RESULTS {_executed[assignment]}")
     return _executed[assignment]
+
+
+@pytest.mark.parametrize("assignment", [pytest.param(a, marks=getattr(pytest.mark, m), id=a)
+                                        for a, m in STAGES.items()])
+def test_reference_solution_earns_every_point_of_its_hidden_tests(assignment):
+    solution_results(assignment)
+    graded = [c for c in _executed_nbs[assignment].cells if c.metadata.get("nbgrader", {}).get("grade")]
+    assert graded, f"Expected graded test cells in {assignment}; got none."
+    for cell in graded:
+        meta = cell.metadata["nbgrader"]
+        results = [o for o in cell.outputs if o.get("output_type") == "execute_result"]
+        got = float(results[0]["data"]["text/plain"]) if results else None
+        stderr = [o for o in cell.outputs if o.get("name") == "stderr"]
+        assert got == meta["points"] and not stderr, \
+            (f"Expected the reference solution to earn {meta['points']} points in {meta['grade_id']} with no "
+             f"stderr (nbgrader gives 0 for stderr); got {got} and stderr {stderr}. Hint: see the cell's report.")
 
 
 def expect_between(name: str, value: float, low: float, high: float, hint: str) -> None:
