@@ -21,9 +21,10 @@ def check_randn_init(cls: Any) -> None:
     """weight and bias are drawn from a standard normal (judged by distribution, not RNG order)."""
     weight = adapters.build(cls, 784, 100).weight.detach()  # 78,400 draws
     _check_normal("weight", weight, "use torch.randn(out_features, in_features) (not rand, not scaled).")
-    biases = [adapters.build(cls, 3, 100).bias for _ in range(30)]  # 3,000 draws, pooled
+    biases = [getattr(adapters.build(cls, 3, 100), "bias", None) for _ in range(30)]  # 3,000 draws, pooled
     if any(b is None for b in biases):
-        raise CheckFailure("a bias Parameter when bias=True", "None", "create the bias when bias is True.")
+        raise CheckFailure("a bias Parameter when bias=True", "no bias (missing or None)",
+                           "create self.bias = nn.Parameter(torch.randn(out_features)) when bias is True.")
     _check_normal("bias", torch.cat([b.detach().flatten() for b in biases]),
                   "use torch.randn(out_features) for the bias (not zeros).")
 

@@ -31,7 +31,7 @@ def load_into(layer: nn.Module, ref: nn.Module) -> None:
         layer.load_state_dict(ref.state_dict())
     except RuntimeError as e:
         raise CheckFailure(f"nn.Linear's state_dict (keys {list(ref.state_dict())}) to load into your layer",
-                           f"an error: {str(e).splitlines()[0]} {' '.join(str(e).split())[:200]}",
+                           f"an error: {' '.join(str(e).split())[:240]}",
                            "name the parameters weight and bias, shaped like nn.Linear's, both nn.Parameters.")
 
 
