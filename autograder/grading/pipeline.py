@@ -3,12 +3,13 @@ from __future__ import annotations
 
 import json
 import shutil
+import subprocess
 import sys
 import tempfile
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from pathlib import Path
 
-from ..course import nbgrader
+from ..course import ROOT, SOLUTIONS, venv_env
 from .collect import Submission, collect
 from .report import write_report
 from .worker import KERNEL_NAME, Job, Limits, Result, grade_one
@@ -25,11 +26,16 @@ def write_kernelspec(folder: Path) -> Path:
 
 
 def build_template(assignments: list[str], folder: Path) -> Path:
-    """Generate each assignment once: a gradebook that knows its hidden tests, and the release."""
+    """Generate every assignment in one nbgrader process: a gradebook that knows its hidden tests, and the release."""
     folder.mkdir(parents=True, exist_ok=True)
-    for a in assignments:
-        nbgrader("generate_assignment", a, "--force", root=folder, db=folder / "gradebook.db",
-                 extra=(f"--CourseDirectory.release_directory={folder / 'release'}",))
+    options = [f"--CourseDirectory.root={folder}", f"--CourseDirectory.source_directory={SOLUTIONS}",
+               f"--CourseDirectory.db_url=sqlite:///{folder / 'gradebook.db'}",
+               f"--CourseDirectory.release_directory={folder / 'release'}", "--log-level=WARN"]
+    cmd = [sys.executable, "-m", "autograder.grading.run_one", "generate", *assignments, "--", *options]
+    proc = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, env=venv_env())
+    if proc.returncode != 0:
+        raise RuntimeError(f"nbgrader generate_assignment {' '.join(assignments)} failed (exit {proc.returncode}):"
+                           f"\n{proc.stdout[-3000:]}{proc.stderr[-3000:]}")
     return folder
 
 

@@ -13,6 +13,7 @@ from pathlib import Path
 
 from ..course import ROOT, SOLUTIONS, venv_env
 from .collect import Submission
+from .run_one import AUTOGRADED
 from .validate import validate
 
 KERNEL_NAME = "mlp-course-sandbox"
@@ -54,30 +55,55 @@ class Job:
     threads: int = 1       # torch threads per kernel: the cores shared out among the workers
 
 
-def _nbgrader(job: Job, *args: str, timeout: float) -> tuple[int, str]:
-    """Run nbgrader in the job's course root with the sandboxed kernel; (exit code, log); -9 on timeout."""
-    db = job.work / "gradebook.db"
-    cmd = [sys.executable, "-m", "nbgrader", *args, f"--CourseDirectory.root={job.work}",
-           f"--CourseDirectory.source_directory={SOLUTIONS}", f"--CourseDirectory.db_url=sqlite:///{db}",
-           f"--Execute.kernel_name={KERNEL_NAME}", f"--Execute.timeout={job.limits.cell_timeout_s}",
-           "--KernelManager.transport=ipc", f"--KernelManager.ip={job.work / 'k'}",
-           "--Execute.startup_timeout=120", "--log-level=WARN"]
-    env = venv_env() | {"JUPYTER_PATH": str(job.work.parent),
-                        "GRADING_MEMORY_MB": str(job.limits.memory_mb),
-                        "GRADING_CPU_S": str(job.limits.notebook_timeout_s * 2),
-                        "GRADING_NETWORK": "namespace",
-                        "GRADING_DENY": os.pathsep.join(job.deny),
-                        "MPLBACKEND": "Agg", "PYTHONHASHSEED": "0",
-                        "OMP_NUM_THREADS": str(job.threads), "MKL_NUM_THREADS": str(job.threads)}
-    proc = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                            text=True, errors="replace", start_new_session=True)
-    try:
-        log, _ = proc.communicate(timeout=timeout)
-        return proc.returncode, log
-    except subprocess.TimeoutExpired:
-        os.killpg(proc.pid, signal.SIGKILL)
-        log, _ = proc.communicate()
-        return -9, log
+FEEDBACK_S = 300  # seconds allowed for the feedback HTML once the notebook has been autograded
+
+
+def nbgrader_options(root: Path, cell_timeout_s: int) -> list[str]:
+    """The options every nbgrader step gets: this course root, the sandboxed kernel over ipc sockets."""
+    return [f"--CourseDirectory.root={root}", f"--CourseDirectory.source_directory={SOLUTIONS}",
+            f"--CourseDirectory.db_url=sqlite:///{root / 'gradebook.db'}",
+            f"--Execute.kernel_name={KERNEL_NAME}", f"--Execute.timeout={cell_timeout_s}",
+            "--KernelManager.transport=ipc", f"--KernelManager.ip={root / 'k'}",
+            "--Execute.startup_timeout=120", "--log-level=WARN"]
+
+
+def _env(job: Job) -> dict[str, str]:
+    """What the grading process and its kernel inherit: the sandbox's limits and one thread count."""
+    return venv_env() | {"JUPYTER_PATH": str(job.work.parent),
+                         "GRADING_MEMORY_MB": str(job.limits.memory_mb),
+                         "GRADING_CPU_S": str(job.limits.notebook_timeout_s * 2),
+                         "GRADING_NETWORK": "namespace",
+                         "GRADING_DENY": os.pathsep.join(job.deny),
+                         "MPLBACKEND": "Agg", "PYTHONHASHSEED": "0",
+                         "OMP_NUM_THREADS": str(job.threads), "MKL_NUM_THREADS": str(job.threads)}
+
+
+def _wait(proc: subprocess.Popen, marker: Path, notebook_s: float) -> int:
+    """Wait for the grading process: notebook_s until autograding is marked done, then FEEDBACK_S; -9 if killed."""
+    deadline, extended = time.monotonic() + notebook_s, False
+    while True:
+        try:
+            return proc.wait(timeout=0.05)
+        except subprocess.TimeoutExpired:
+            if not extended and marker.exists():
+                deadline, extended = time.monotonic() + FEEDBACK_S, True
+            if time.monotonic() > deadline:
+                os.killpg(proc.pid, signal.SIGKILL)  # the kernel too: it is in the same process group
+                proc.wait()
+                return -9
+
+
+def _run_one(job: Job) -> tuple[int, str]:
+    """Autograde and write feedback in ONE process (run_one.py); (exit code, log); -9 when the notebook ran too long."""
+    a, s = job.sub.assignment, job.sub.student
+    cmd = [sys.executable, "-m", "autograder.grading.run_one", "grade", a, s,
+           *nbgrader_options(job.work, job.limits.cell_timeout_s)]
+    log_path = job.work / "nbgrader.log"  # a file, not a pipe: a chatty kernel cannot block the process
+    with log_path.open("w") as log:
+        proc = subprocess.Popen(cmd, cwd=ROOT, env=_env(job), stdin=subprocess.DEVNULL, stdout=log,
+                                stderr=subprocess.STDOUT, start_new_session=True)
+        code = _wait(proc, job.work / AUTOGRADED, job.limits.notebook_timeout_s)
+    return code, log_path.read_text(errors="replace")
 
 
 def _stage(job: Job) -> Path:
@@ -147,10 +173,9 @@ def _explain(log: str, code: int, limits: Limits) -> str:
     return f"nbgrader could not grade it: {(lines[0] if lines else log.strip()[-200:])[:200]}"
 
 
-def _feedback(job: Job) -> None:
-    """Write the feedback HTML (hidden tests stripped by nbgrader_config.py's HideHiddenTests)."""
+def _copy_outputs(job: Job) -> None:
+    """Copy the feedback HTML (hidden tests stripped by HideHiddenTests) and the autograded notebook to out."""
     a, s = job.sub.assignment, job.sub.student
-    _nbgrader(job, "generate_feedback", a, "--student", s, "--force", timeout=300)
     for kind in ("feedback", "autograded"):
         src = job.work / kind / s / a
         if src.is_dir():
@@ -170,18 +195,17 @@ def grade_one(job: Job) -> Result:
         blank.reason = verdict.reason
     else:
         _stage(job)
-        code, log = _nbgrader(job, "autograde", a, "--student", s, "--create", "--force",
-                              timeout=job.limits.notebook_timeout_s)
+        code, log = _run_one(job)
         (job.out / "logs").mkdir(parents=True, exist_ok=True)
         (job.out / "logs" / f"{s}__{a}.log").write_text(log)
         autograded = job.work / "autograded" / s / a / f"{a}.ipynb"
-        if code != 0 or not autograded.exists():
+        if not (job.work / AUTOGRADED).exists() or not autograded.exists():
             blank.status, blank.reason = "error", _explain(log, code, job.limits)
         else:
             points, score, total = _read_grades(job)
             notes = verdict.notes + _execution_notes(autograded, job.limits)
             blank = Result(s, a, "graded", score, total, points, "; ".join(notes))
-            _feedback(job)
+            _copy_outputs(job)
         shutil.rmtree(job.work, ignore_errors=True)
     blank.seconds = time.perf_counter() - start
     return blank
