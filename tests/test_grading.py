@@ -37,14 +37,35 @@ def test_demo_student_gets_expected_grade(graded, student):
     _, _, results, _ = graded
     r, (want, phrase) = results[student], EXPECTED[student]
     got = f"status {r.status}, {r.score:g}/{r.max_score:g}, reason {r.reason!r}"
-    ok = {"full": r.status == "graded" and r.score == r.max_score > 0,
-          "zero": r.status == "graded" and r.score == 0,
-          "below_full": r.status == "graded" and r.score < r.max_score,
-          "invalid": r.status == "invalid" and r.score == 0,
-          "error": r.status == "error" and r.score == 0}[want]
+    if isinstance(want, float):
+        ok = r.status == "graded" and r.score == want and r.max_score == 10
+    else:
+        ok = {"full": r.status == "graded" and r.score == r.max_score > 0,
+              "zero": r.status == "graded" and r.score == 0,
+              "invalid": r.status == "invalid" and r.score == 0,
+              "error": r.status == "error" and r.score == 0}[want]
     assert ok and phrase in r.reason, \
         f"Expected {student} to be graded {want!r} with a reason containing {phrase!r}; got {got}. " \
         "Hint: see autograder/grading/democlass.py for what this student simulates."
+
+
+# What the feedback page of each mistake must tell the student (the grade() report survives HideHiddenTests).
+FEEDBACK_SAYS = {
+    "transposed_weight": "you multiplied by weight without transposing it",
+    "missing_bias": "Unexpected key(s) in state_dict",
+    "sys_exit_on_bad_input": "SystemExit (sys.exit was called)",
+    "f_linear": "a call to torch.nn.functional.linear",
+}
+
+
+@pytest.mark.parametrize("student", sorted(FEEDBACK_SAYS))
+def test_feedback_names_the_mistake(graded, student):
+    _, out, _, _ = graded
+    page = out / "feedback" / student / DEMO_ASSIGNMENT / f"{DEMO_ASSIGNMENT}.html"
+    html = page.read_text(encoding="utf-8") if page.exists() else ""
+    assert FEEDBACK_SAYS[student] in html, \
+        f"Expected {student}'s feedback to say {FEEDBACK_SAYS[student]!r}; got a page without it " \
+        f"({len(html)} characters). Hint: the check's Expected/Got/Hint line must reach the feedback HTML."
 
 
 def test_every_row_in_grades_csv(graded):

@@ -2,6 +2,9 @@
 from __future__ import annotations
 
 import json
+import os
+import subprocess
+import time
 from pathlib import Path
 
 import pytest
@@ -11,6 +14,8 @@ from autograder.grading.democlass import CLASS, EXPECTED, solution_code
 from autograder.grading.feedback import PLACEHOLDER, hide_tests
 from autograder.grading.kernel import Fence
 from autograder.grading.pipeline import build_template
+from autograder.grading.run_one import main as run_one_main
+from autograder.grading.worker import _wait
 from autograder.grading.validate import validate
 from autograder.course import SOLUTIONS
 
@@ -70,3 +75,48 @@ def test_fence_rules(tmp_path):
     }
     got = {p: (fence.may_read(p), fence.may_write(p)) for p in cases}
     assert got == cases, f"Expected these read/write rules {cases}; got {got}."
+
+
+def _group(cmd: str) -> subprocess.Popen:
+    """A shell in its own process group, as the worker starts run_one."""
+    return subprocess.Popen(["sh", "-c", cmd], start_new_session=True)
+
+
+def _group_alive(pgid: int) -> bool:
+    """True while any process of the group is left."""
+    try:
+        os.killpg(pgid, 0)
+        return True
+    except ProcessLookupError:
+        return False
+
+
+def test_wait_kills_the_process_and_the_kernels_session_past_the_notebook_limit(tmp_path):
+    pid_file = tmp_path / "kernel.pid"  # the "kernel" gets a session of its own, as jupyter_client does
+    proc = _group(f"setsid sh -c 'echo $$ > {pid_file}; sleep 30' & sleep 30")
+    while not pid_file.exists() or not pid_file.read_text().strip():
+        time.sleep(0.05)
+    kernel = int(pid_file.read_text())
+    code = _wait(proc, tmp_path / "never", notebook_s=0.5)
+    for _ in range(100):  # killed orphans are reaped by init; give it a moment
+        if not (_group_alive(proc.pid) or _group_alive(kernel)):
+            break
+        time.sleep(0.05)
+    assert code == -9 and not _group_alive(proc.pid) and not _group_alive(kernel), \
+        f"Expected exit -9 and nothing left of either group; got {code}, grader group alive=" \
+        f"{_group_alive(proc.pid)}, kernel alive={_group_alive(kernel)}. " \
+        "Hint: worker.kill_tree must also kill the children's own process groups."
+
+
+def test_wait_gives_feedback_its_own_time_once_autograded(tmp_path):
+    marker = tmp_path / "autograde.ok"
+    proc = _group(f"touch {marker}; sleep 1.5; exit 0")
+    code = _wait(proc, marker, notebook_s=0.5)
+    assert code == 0, f"Expected the process to finish (exit 0) once the marker exists; got {code}. " \
+        "Hint: after autograding, the deadline is FEEDBACK_S, not the notebook's limit."
+
+
+def test_run_one_refuses_unknown_commands(capsys):
+    code = run_one_main(["autograde"])
+    assert code == 2 and "run_one grade" in capsys.readouterr().err, \
+        f"Expected exit 2 and the usage on stderr; got exit {code}. Hint: run_one.main dispatches grade/generate."

@@ -141,15 +141,25 @@ CLASS: dict[str, Mutation] = {
     "huge_output": lambda nb, sol: _dump(_after_answer(_answer(nb, sol), "print('x' * 30_000_000)")),
 }
 
-# What each student must get, and a phrase its reason must contain: "full" or "zero" marks,
-# "below_full" (a mistake the checks catch), or the status "invalid" / "error" (no grade, a reason).
-EXPECTED: dict[str, tuple[str, str]] = {
+# What each student must get, and a phrase its reason must contain: "full" or "zero" marks, an exact
+# number of points (a graded mistake; 01_iter1's linear_randn is worth 10), or the status "invalid" /
+# "error" (no grade, a reason). The points come from autograder/checks/iter1.py's linear_checks().
+EXPECTED: dict[str, tuple[str | float, str]] = {
     "correct": ("full", ""),
     "blank": ("zero", ""),
-    "transposed_weight": ("below_full", ""),
-    "missing_bias": ("below_full", ""),
-    "sys_exit_on_bad_input": ("below_full", ""),
-    "f_linear": ("below_full", ""),
+    # weight (in, out) and x @ weight: fails parameters (2), forward (2), and gradients (1) and
+    # state_dict (1) because nn.Linear's weight does not load; bias=False (1) fails on `+ None`;
+    # a bad input raises RuntimeError, not ValueError (1). Only the randn statistics pass: 2/10.
+    "transposed_weight": (2.0, ""),
+    # no bias at all: parameters, forward, gradients and state_dict fail (nn.Linear's bias does not
+    # load), bias=False finds no `bias` attribute instead of None, no ValueError, and the randn check
+    # finds no bias to draw from: every check fails, 0/10.
+    "missing_bias": (0.0, ""),
+    # a correct layer that calls sys.exit() on a wrong feature count: only that check fails (1): 9/10.
+    "sys_exit_on_bad_input": (9.0, ""),
+    # forward = F.linear: the required "built from tensors" check fails, which zeroes the exercise
+    # although the layer behaves like nn.Linear: 0/10.
+    "f_linear": (0.0, ""),
     "reads_hidden_tests": ("full", "does not let notebook code read"),
     "network_access": ("full", "does not let notebook code use the network"),
     "corrupted_json": ("invalid", "not valid notebook JSON"),

@@ -88,9 +88,37 @@ def _wait(proc: subprocess.Popen, marker: Path, notebook_s: float) -> int:
             if not extended and marker.exists():
                 deadline, extended = time.monotonic() + FEEDBACK_S, True
             if time.monotonic() > deadline:
-                os.killpg(proc.pid, signal.SIGKILL)  # the kernel too: it is in the same process group
+                kill_tree(proc.pid)
                 proc.wait()
                 return -9
+
+
+def _children(pid: int) -> list[int]:
+    """The processes whose parent is pid (Linux /proc; empty elsewhere)."""
+    kids = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except (OSError, IndexError):
+            continue
+        if int(fields[1]) == pid:
+            kids.append(int(stat.parent.name))
+    return kids
+
+
+def kill_tree(pid: int) -> None:
+    """SIGKILL pid's process group and the groups of its children: jupyter_client starts the kernel in a session of its own."""
+    groups = {pid}
+    for kid in _children(pid):
+        try:
+            groups.add(os.getpgid(kid))
+        except ProcessLookupError:
+            pass
+    for group in groups:
+        try:
+            os.killpg(group, signal.SIGKILL)
+        except (ProcessLookupError, PermissionError):
+            pass
 
 
 def _run_one(job: Job) -> tuple[int, str]:
