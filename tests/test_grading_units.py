@@ -4,6 +4,7 @@ from __future__ import annotations
 import json
 import os
 import subprocess
+import sys
 import time
 from pathlib import Path
 
@@ -120,3 +121,25 @@ def test_run_one_refuses_unknown_commands(capsys):
     code = run_one_main(["autograde"])
     assert code == 2 and "run_one grade" in capsys.readouterr().err, \
         f"Expected exit 2 and the usage on stderr; got exit {code}. Hint: run_one.main dispatches grade/generate."
+
+
+def test_skipping_the_iri_checker_keeps_notebook_validation(release):
+    """run_one blocks rfc3987_syntax (2 s of import): nbformat must still validate and still reject bad notebooks."""
+    code = (
+        "import sys\n"
+        "from autograder.grading.run_one import skip_unused_iri_checker\n"
+        "skip_unused_iri_checker()\n"
+        "import nbformat\n"
+        "nb = nbformat.read(sys.argv[1], as_version=4)\n"
+        "nbformat.validate(nb)\n"
+        "nb.cells[0]['cell_type'] = 'no such type'\n"
+        "try:\n"
+        "    nbformat.validate(nb)\n"
+        "except nbformat.ValidationError:\n"
+        "    print('rejected')\n"
+        "print(sys.modules.get('rfc3987_syntax', 'absent'))\n")
+    out = subprocess.run([sys.executable, "-c", code, str(release)], capture_output=True, text=True,
+                         cwd=SOLUTIONS.parent)
+    assert out.returncode == 0, f"Expected notebook validation to work without rfc3987_syntax; got:\n{out.stderr}"
+    assert out.stdout.split() == ["rejected", "None"], (
+        f"Expected a broken cell to be rejected and rfc3987_syntax blocked; got {out.stdout!r}")
