@@ -14,9 +14,9 @@ def _param(case):
 def caught(case: Wrong) -> tuple[bool, str]:
     """(True, '') when the case loses points on its named check with the expected message fragment."""
     report = check_report(case.exercise, case.obj)
-    named = [r for r in report.results if case.check in r.check.name]
+    named = [r for r in report.results if r.check.id == case.check_id]
     if len(named) != 1:
-        return False, f"no single check named like {case.check!r} in {[r.check.name for r in report.results]}"
+        return False, f"no check with id {case.check_id!r} in {[r.check.id for r in report.results]}"
     result = named[0]
     ok = not result.passed and case.fragment in result.message and report.score < report.max_score
     return ok, str(report)
@@ -25,7 +25,7 @@ def caught(case: Wrong) -> tuple[bool, str]:
 @pytest.mark.parametrize("case", [_param(c) for c in WRONG])
 def test_wrong_submission_fails_the_right_check(case: Wrong) -> None:
     ok, report = caught(case)
-    assert ok, f"expected check {case.check!r} to fail mentioning {case.fragment!r}; got\n{report}"
+    assert ok, f"expected check {case.check_id!r} to fail mentioning {case.fragment!r}; got\n{report}"
 
 
 @pytest.mark.parametrize("case", [_param(c) for c in CORRECT])

@@ -4,6 +4,7 @@ import re
 import sys
 import time
 import warnings
+from pathlib import Path
 
 import pytest
 import torch
@@ -11,7 +12,7 @@ from torch import nn
 
 import autograder.checks as checks
 from autograder.checks import core, iter2
-from autograder.checks.registry import points_table
+from autograder.checks.registry import check_ids, points_table
 from catalogue.linear_correct import KaimingEinsum
 from catalogue.linear_wrong import ForgotBias
 
@@ -27,9 +28,16 @@ def test_every_exercise_is_registered_with_its_fixed_total() -> None:
 def test_points_table_lists_every_check_and_total() -> None:
     table = points_table()
     for exercise, total in TOTALS.items():
-        assert f"| `{exercise}` | **total** | **{total:g}** |" in table
+        assert f"| `{exercise}` | | **total** | **{total:g}** |" in table
     rows = [line for line in table.splitlines()[2:] if "**total**" not in line]
     assert len(rows) == sum(len(f()) for f in checks.EXERCISES.values())
+
+
+def test_readme_points_table_is_current() -> None:
+    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")
+    assert points_table() in readme, ("README.md's points table is stale. Hint: paste the output of "
+                                      "`.venv/bin/python -c 'from autograder.checks.registry import points_table; "
+                                      "print(points_table())'` over it.")
 
 
 def test_failure_messages_read_expected_got_hint() -> None:
@@ -88,8 +96,39 @@ def test_infinite_loop_is_stopped_and_later_checks_skipped() -> None:
     report = core.run_checks("linear_kaiming", fast, Hangs)
     elapsed = time.perf_counter() - start
     assert report.score == 0 and elapsed < 5
-    assert "finish within 0.3 s" in report.results[0].message
-    assert all("skipped" in r.message for r in report.results[1:])
+    assert report.results[0].timed_out and "finish within 0.3 s" in report.results[0].message
+    assert all("skipped" in r.message and not r.passed for r in report.results[1:])
+
+
+def test_time_bound_does_not_depend_on_the_message_text(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Rewording the time-out message must not remove the bound: the skip follows CheckResult.timed_out."""
+    monkeypatch.setattr(core, "_describe", lambda exc: "reworded")
+    fast = [dataclasses.replace(c, timeout_s=0.3) for c in iter2.linear_checks()]
+    start = time.perf_counter()
+    report = core.run_checks("linear_kaiming", fast, Hangs)
+    assert time.perf_counter() - start < 5
+    assert report.results[0].timed_out and report.results[0].message == "reworded"
+    assert not any(r.timed_out for r in report.results[1:])
+
+
+def test_check_ids_are_unique_and_name_their_exercise() -> None:
+    ids = check_ids()
+    assert len(ids) == len(set(ids)), f"duplicate check ids: {sorted(i for i in ids if ids.count(i) > 1)}"
+    for exercise, make in checks.EXERCISES.items():
+        for c in make():
+            assert c.id.startswith(exercise + "."), f"check {c.id!r} is registered under {exercise!r}"
+
+
+def test_a_malformed_check_id_is_refused() -> None:
+    with pytest.raises(ValueError, match="exercise.check_name"):
+        core.Check("Bias init", "bias init", 1, lambda obj: None)
+
+
+def test_report_result_looks_up_by_id() -> None:
+    report = checks.check_report("linear_kaiming", ForgotBias)
+    assert not report.result("linear_kaiming.forward").passed
+    with pytest.raises(KeyError, match="linear_kaiming.forward"):
+        report.result("forward equals nn.Linear")
 
 
 def test_grade_writes_nothing_to_stderr_and_keeps_rng(capfd: pytest.CaptureFixture) -> None:

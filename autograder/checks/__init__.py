@@ -76,7 +76,7 @@ def self_check(exercise: str, obj: Any) -> Report:
     print(report)
     if not report.passed:
         first = report.failures()[0]
-        raise SelfCheckFailed(f"{first.check.name}: {first.message}")
+        raise SelfCheckFailed(f"{first.check.title}: {first.message}")
     return report
 
 

@@ -133,9 +133,9 @@ def check_no_graph(update: Callable[..., Any]) -> None:
 def update_checks() -> list[Check]:
     """The update() checks, with their points (4 in total)."""
     return [
-        Check("parameters move like the reference SGD step", 1.5, check_moves_parameters),
-        Check("weight decay included", 1, check_weight_decay),
-        Check("returns the loss as a Python float", 0.5, check_returns_float),
-        Check("gradients zeroed after the step", 0.5, check_zero_grad),
-        Check("no autograd graph through the update (no_grad)", 0.5, check_no_graph),
+        Check("update.moves_parameters", "parameters move like the reference SGD step", 1.5, check_moves_parameters),
+        Check("update.weight_decay", "weight decay included", 1, check_weight_decay),
+        Check("update.returns_float", "returns the loss as a Python float", 0.5, check_returns_float),
+        Check("update.zero_grad", "gradients zeroed after the step", 0.5, check_zero_grad),
+        Check("update.no_graph", "no autograd graph through the update (no_grad)", 0.5, check_no_graph),
     ]

@@ -32,13 +32,13 @@ def check_randn_init(cls: Any) -> None:
 def linear_checks() -> list[Check]:
     """The iteration-1 checks, with their points (10 in total)."""
     return [
-        Check("built from tensors, not nn.Linear / F.linear", 0, linear.check_built_not_borrowed, gate=True),
-        Check("parameters: weight (out, in) then bias (out,)", 2, linear.check_parameters),
-        Check("forward equals nn.Linear (2-D input, float32 and float64)", 2,
+        Check("linear_randn.built_not_borrowed", "built from tensors, not nn.Linear / F.linear", 0, linear.check_built_not_borrowed, gate=True),
+        Check("linear_randn.parameters", "parameters: weight (out, in) then bias (out,)", 2, linear.check_parameters),
+        Check("linear_randn.forward", "forward equals nn.Linear (2-D input, float32 and float64)", 2,
               linear.forward_check([(4,)])),
-        Check("gradients equal nn.Linear's", 1, linear.gradient_check((4,))),
-        Check("state_dict round trip with nn.Linear", 1, linear.check_state_dict),
-        Check("bias=False gives bias None", 1, linear.check_no_bias),
-        Check("wrong feature count raises ValueError", 1, linear.bad_input_check([(3,)])),
-        Check("randn initialisation of weight and bias", 2, check_randn_init),
+        Check("linear_randn.gradients", "gradients equal nn.Linear's", 1, linear.gradient_check((4,))),
+        Check("linear_randn.state_dict", "state_dict round trip with nn.Linear", 1, linear.check_state_dict),
+        Check("linear_randn.no_bias", "bias=False gives bias None", 1, linear.check_no_bias),
+        Check("linear_randn.bad_input", "wrong feature count raises ValueError", 1, linear.bad_input_check([(3,)])),
+        Check("linear_randn.randn_init", "randn initialisation of weight and bias", 2, check_randn_init),
     ]

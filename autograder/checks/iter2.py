@@ -122,16 +122,16 @@ def check_no_bias_everywhere(cls: Any) -> None:
 def linear_checks() -> list[Check]:
     """The iteration-2 checks, with their points (12 in total)."""
     return [
-        Check("built from tensors, not nn.Linear / F.linear", 0, linear.check_built_not_borrowed, gate=True),
-        Check("parameters: weight (out, in) then bias (out,)", 1, linear.check_parameters),
-        Check("bias=False gives bias None and one parameter", 1, check_no_bias_everywhere),
-        Check("forward equals nn.Linear (1-D, 2-D, 3-D; float32 and float64)", 2,
+        Check("linear_kaiming.built_not_borrowed", "built from tensors, not nn.Linear / F.linear", 0, linear.check_built_not_borrowed, gate=True),
+        Check("linear_kaiming.parameters", "parameters: weight (out, in) then bias (out,)", 1, linear.check_parameters),
+        Check("linear_kaiming.no_bias", "bias=False gives bias None and one parameter", 1, check_no_bias_everywhere),
+        Check("linear_kaiming.forward", "forward equals nn.Linear (1-D, 2-D, 3-D; float32 and float64)", 2,
               linear.forward_check([(), (4,), (2, 3)])),
-        Check("gradients equal nn.Linear's", 1, linear.gradient_check((2, 3))),
-        Check("state_dict round trip with nn.Linear", 1, linear.check_state_dict),
-        Check("repr matches nn.Linear's", 1, check_repr),
-        Check("dtype and device follow the input", 1, check_dtype_device),
-        Check("wrong feature count raises ValueError", 1, linear.bad_input_check([(), (3,), (2, 3)])),
-        Check("weight init: U(-1/sqrt(in), 1/sqrt(in))", 2, check_weight_init),
-        Check("bias init: U(-1/sqrt(in), 1/sqrt(in))", 1, check_bias_init),
+        Check("linear_kaiming.gradients", "gradients equal nn.Linear's", 1, linear.gradient_check((2, 3))),
+        Check("linear_kaiming.state_dict", "state_dict round trip with nn.Linear", 1, linear.check_state_dict),
+        Check("linear_kaiming.repr", "repr matches nn.Linear's", 1, check_repr),
+        Check("linear_kaiming.dtype_device", "dtype and device follow the input", 1, check_dtype_device),
+        Check("linear_kaiming.bad_input", "wrong feature count raises ValueError", 1, linear.bad_input_check([(), (3,), (2, 3)])),
+        Check("linear_kaiming.weight_init", "weight init: U(-1/sqrt(in), 1/sqrt(in))", 2, check_weight_init),
+        Check("linear_kaiming.bias_init", "bias init: U(-1/sqrt(in), 1/sqrt(in))", 1, check_bias_init),
     ]

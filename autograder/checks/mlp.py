@@ -244,24 +244,24 @@ def check_mlp_backward(cls: Any) -> None:
 
 def relu_checks() -> list[Check]:
     """ReLU: 2 points."""
-    return [Check("your own ReLU, not torch's", 0, check_relu_not_borrowed, gate=True),
-            Check("equals torch.relu over many shapes", 1, check_relu_values),
-            Check("input unchanged; dtype and device kept", 0.5, check_relu_safe),
-            Check("gradient 0 for x < 0 and 1 for x > 0", 0.5, check_relu_grad)]
+    return [Check("relu.built_not_borrowed", "your own ReLU, not torch's", 0, check_relu_not_borrowed, gate=True),
+            Check("relu.values", "equals torch.relu over many shapes", 1, check_relu_values),
+            Check("relu.safe", "input unchanged; dtype and device kept", 0.5, check_relu_safe),
+            Check("relu.grad", "gradient 0 for x < 0 and 1 for x > 0", 0.5, check_relu_grad)]
 
 
 def flatten_checks() -> list[Check]:
     """Flatten: 2 points."""
-    return [Check("your own Flatten, not nn.Flatten", 0, check_flatten_not_borrowed, gate=True),
-            Check("Flatten() equals nn.Flatten()", 1, check_flatten_default),
-            Check("start_dim / end_dim, negative dims too", 0.5, check_flatten_dims),
-            Check("dtype and gradients pass through", 0.5, check_flatten_safe)]
+    return [Check("flatten.built_not_borrowed", "your own Flatten, not nn.Flatten", 0, check_flatten_not_borrowed, gate=True),
+            Check("flatten.default", "Flatten() equals nn.Flatten()", 1, check_flatten_default),
+            Check("flatten.dims", "start_dim / end_dim, negative dims too", 0.5, check_flatten_dims),
+            Check("flatten.safe", "dtype and gradients pass through", 0.5, check_flatten_safe)]
 
 
 def simple_mlp_checks() -> list[Check]:
     """SimpleMLP: 4 points."""
-    return [Check("your own modules, not the reference", 0, check_mlp_not_reference, gate=True),
-            Check("structure: 784 -> 100 -> ReLU -> 10 (79,510 parameters)", 1, check_mlp_structure),
-            Check("no nn.Linear / nn.ReLU / nn.Flatten inside", 1, check_mlp_own_modules),
-            Check("forward equals the reference", 1.5, check_mlp_forward),
-            Check("gradients reach every parameter", 0.5, check_mlp_backward)]
+    return [Check("simple_mlp.not_reference", "your own modules, not the reference", 0, check_mlp_not_reference, gate=True),
+            Check("simple_mlp.structure", "structure: 784 -> 100 -> ReLU -> 10 (79,510 parameters)", 1, check_mlp_structure),
+            Check("simple_mlp.own_modules", "no nn.Linear / nn.ReLU / nn.Flatten inside", 1, check_mlp_own_modules),
+            Check("simple_mlp.forward", "forward equals the reference", 1.5, check_mlp_forward),
+            Check("simple_mlp.backward", "gradients reach every parameter", 0.5, check_mlp_backward)]

@@ -17,13 +17,18 @@ EXERCISES: dict[str, Callable[[], list[Check]]] = {
 }
 
 
+def check_ids() -> list[str]:
+    """Every check id in course order; unique, and each starts with its exercise's id."""
+    return [c.id for checks in EXERCISES.values() for c in checks()]
+
+
 def points_table() -> str:
     """A markdown table exercise -> check -> points, generated from the registry (for the README)."""
-    lines = ["| exercise | check | points |", "| --- | --- | ---: |"]
+    lines = ["| exercise | check id | check | points |", "| --- | --- | --- | ---: |"]
     for exercise, checks in EXERCISES.items():
         total = 0.0
         for c in checks():
-            lines.append(f"| `{exercise}` | {c.name} | {'required' if c.gate else f'{c.points:g}'} |")
+            lines.append(f"| `{exercise}` | `{c.id}` | {c.title} | {'required' if c.gate else f'{c.points:g}'} |")
             total += c.points
-        lines.append(f"| `{exercise}` | **total** | **{total:g}** |")
+        lines.append(f"| `{exercise}` | | **total** | **{total:g}** |")
     return "\n".join(lines)

@@ -7,7 +7,7 @@ from typing import Any
 
 @dataclass(frozen=True)
 class Wrong:
-    """A wrong submission: it must fail the check whose name contains `check`, with `fragment` in the message."""
+    """A wrong submission: it must fail the check `{exercise}.{check}` (a check id), with `fragment` in the message."""
 
     exercise: str
     name: str
@@ -15,6 +15,11 @@ class Wrong:
     check: str
     fragment: str
     marker: str
+
+    @property
+    def check_id(self) -> str:
+        """The full id of the check this submission must fail."""
+        return f"{self.exercise}.{self.check}"
 
 
 @dataclass(frozen=True)

@@ -108,12 +108,12 @@ def _w(name, fn, check, fragment):
 
 
 WRONG = [
-    _w("no weight decay", update_no_wd, "weight decay", "without weight decay"),
-    _w("never zeroes gradients", update_no_zero_grad, "gradients zeroed", "non-zero gradients"),
-    _w("returns the loss tensor", update_returns_tensor, "Python float", "got Tensor"),
-    _w("ignores lr (hard-coded 0.1)", update_fixed_lr, "parameters move", "lr = 0.37"),
-    _w("no torch.no_grad()", update_no_no_grad, "no autograd graph", "torch.no_grad()"),
-    _w("gradient ascent (p += ...)", update_adds_gradient, "parameters move", "max difference"),
+    _w("no weight decay", update_no_wd, "weight_decay", "without weight decay"),
+    _w("never zeroes gradients", update_no_zero_grad, "zero_grad", "non-zero gradients"),
+    _w("returns the loss tensor", update_returns_tensor, "returns_float", "got Tensor"),
+    _w("ignores lr (hard-coded 0.1)", update_fixed_lr, "moves_parameters", "lr = 0.37"),
+    _w("no torch.no_grad()", update_no_no_grad, "no_graph", "torch.no_grad()"),
+    _w("gradient ascent (p += ...)", update_adds_gradient, "moves_parameters", "max difference"),
 ]
 CORRECT = [
     Correct("update", "fast.ai lesson 5 (sub_, loss_func)", update_classic, "backdrop"),
