@@ -20,7 +20,8 @@ from autograder.course import NOTEBOOKS, SOLUTIONS
 
 KERNEL = "mlp-course"  # registered in .venv by `make` (tools/bootstrap.sh); nbgrader uses the same one
 MARK = "RESULTS_JSON="
-STAGES = {"00_mnist": "backdrop", "01_iter1": "iter1", "02_iter2": "iter2", "03_mlp": "mlp"}
+STAGES = {"00_mnist": "backdrop", "01_iter1": "iter1", "02_iter2": "iter2", "03_mlp": "mlp",
+          "04_backprop": "backprop"}
 
 pytestmark = pytest.mark.notebooks
 
@@ -134,6 +135,22 @@ def test_mlp_reaches_97_5_percent():
     assert r["n_params"] == 79_510, f"Expected 79,510 parameters; got {r['n_params']:,}."
     expect_between("SimpleMLP's validation accuracy", r["mlp_valid_acc"], 0.975, 1.0,
                    "the recipe is 5 epochs of SGD+Nesterov with one-cycle to lr 0.3, batches of 128.")
+
+
+@pytest.mark.backprop
+def test_backprop_by_hand_equals_autograd_and_learns_mnist():
+    r = solution_results("04_backprop")
+    assert r["equivalence_max_diff"] < 1e-12, \
+        f"Expected Model([Lin, Relu, Lin]) to equal nn.Sequential to float64 rounding; got {r['equivalence_max_diff']:.3g}."
+    assert r["toy_max_diff"] < 1e-9, \
+        f"Expected the toy's losses (Model vs nn.Sequential, float64) to agree; got a difference of {r['toy_max_diff']:.3g}."
+    expect_between("the toy y = x² fit's final MSE", r["toy_final_loss"], 0.0, 0.1,
+                   "y's variance is 1.46 on [-2, 2]: 1,500 steps at lr 0.05 should fit it (seed 42).")
+    assert r["mnist_steps"] == 782, f"Expected one epoch of 782 batches of 64; got {r['mnist_steps']}."
+    expect_between("the hand-written gradients' MNIST validation accuracy after one epoch", r["mnist_valid_acc"],
+                   0.88, 0.96, "one epoch of 784-50-10 with MSE on one-hot targets, lr 1.0, reaches about 91%.")
+    assert r["mnist_loss"] < r["mnist_first_loss"] / 5, \
+        f"Expected the loss to fall at least 5-fold; got {r['mnist_first_loss']:.4f} -> {r['mnist_loss']:.4f}."
 
 
 # ---- student notebooks: stubs fail fast, with NotImplementedError -------------------------------

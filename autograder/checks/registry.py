@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from typing import Callable
 
-from . import backdrop, iter1, iter2, mlp
+from . import backdrop, backprop, iter1, iter2, mlp
 from .compare import restore_genuine  # noqa: F401 - used by check_report on a fresh copy
 from .core import Check, run_checks  # noqa: F401 - idem
 
@@ -14,6 +14,11 @@ EXERCISES: dict[str, Callable[[], list[Check]]] = {
     "relu": mlp.relu_checks,
     "flatten": mlp.flatten_checks,
     "simple_mlp": mlp.simple_mlp_checks,
+    "module_base": backprop.module_checks,
+    "activation_bwd": backprop.activation_checks,
+    "lin_bwd": backprop.lin_checks,
+    "mse_bwd": backprop.mse_checks,
+    "model_backward": backprop.model_checks,
 }
 
 

@@ -1,0 +1,621 @@
+"""Checks for stage 4: hand-written backward passes (`.g`) compared with autograd, in float64.
+
+Each layer is driven through its own `forward(*args)` and `bwd(out, *args)`, so a layer's grade does
+not depend on the student's `Module`; `Model` is driven with the checks' own autograd-backed layers,
+so its grade does not depend on the student's layers. Nothing here imports the reference solutions.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any, Callable, Sequence
+
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+from . import adapters
+from .compare import close, identical, max_diff
+from .core import Check, CheckFailure
+
+DTYPE = torch.float64
+LIN_SHAPES = [(1, 3, 2), (4, 5, 3), (8, 784, 50)]   # (batch, in, out): batch 1, small, MNIST-sized
+ACT_SHAPES = [(1, 1), (1, 7), (4, 5), (3, 2, 6)]
+TOL = {"rtol": 1e-9, "atol": 1e-11}
+AUTOGRAD_SOURCE = r"\.backward\(|\bautograd\b|\btorch\.func\b|\bfunctorch\b|\bvjp\(|\bjacobian\("
+_TORCH_DIR = str(Path(torch.__file__).resolve().parent)
+
+
+def rand(*shape: int, seed: int, scale: float = 1.0) -> torch.Tensor:
+    """Seeded float64 values (no exact zeros, so relu's derivative is defined everywhere)."""
+    g = torch.Generator().manual_seed(seed)
+    x = torch.randn(shape, generator=g, dtype=DTYPE) * scale
+    return torch.where(x == 0, torch.full_like(x, 0.5), x)
+
+
+def _genuine_grad() -> Callable[..., Any]:
+    """torch.autograd.grad, refusing a replacement defined outside torch."""
+    fn = torch.autograd.grad
+    code = getattr(fn, "__code__", None)
+    if code is None or not str(Path(code.co_filename).resolve()).startswith(_TORCH_DIR):
+        raise CheckFailure("the genuine torch.autograd.grad", "a replaced function",
+                           "do not reassign torch.autograd.grad in the notebook; restart the kernel.")
+    return fn
+
+
+def autograd_vjp(fn: Callable[..., torch.Tensor], inputs: Sequence[torch.Tensor],
+                 out_g: torch.Tensor | None) -> list[torch.Tensor]:
+    """d(sum(fn(*inputs) * out_g)) / d inputs, from autograd on fresh leaf copies."""
+    leaves = [t.detach().clone().requires_grad_() for t in inputs]
+    with torch.enable_grad():
+        out = fn(*leaves)
+    grad_out = torch.ones_like(out) if out_g is None else out_g
+    return list(_genuine_grad()(out, leaves, grad_out, allow_unused=True))
+
+
+def _g_of(t: Any, name: str, hint: str) -> torch.Tensor:
+    """The `.g` a bwd stored on `t`, failing readably when it is missing or not a tensor."""
+    g = getattr(t, "g", None)
+    if not isinstance(g, torch.Tensor):
+        raise CheckFailure(f"{name} (a tensor) set by bwd", "no .g attribute" if g is None else type(g).__name__,
+                           hint)
+    return g
+
+
+def expect_grad(name: str, got: torch.Tensor, want: torch.Tensor, hint: str,
+                mistakes: Sequence[tuple[str, Callable[[], torch.Tensor]]] = ()) -> None:
+    """Fail with the gradient's name and shape, naming a known mistake when `got` matches one."""
+    if tuple(got.shape) != tuple(want.shape):
+        raise CheckFailure(f"{name} shaped {tuple(want.shape)}", f"{tuple(got.shape)}", hint)
+    if close(got, want, **TOL):
+        return
+    for label, alternative in mistakes:
+        alt = alternative()
+        if tuple(alt.shape) == tuple(got.shape) and close(got, alt, **TOL):
+            raise CheckFailure(f"{name} equal to autograd's (float64, shape {tuple(want.shape)})",
+                               f"{label}", hint)
+    raise CheckFailure(f"{name} equal to autograd's (float64, shape {tuple(want.shape)})",
+                       f"max difference {max_diff(got, want):.3g}", hint)
+
+
+def run_bwd(layer: Any, inputs: Sequence[torch.Tensor], out_g: torch.Tensor | None,
+            seed: int = 0) -> torch.Tensor:
+    """Call layer.forward(*inputs), set out.g (unless None: a loss) and call layer.bwd(out, *inputs); return out."""
+    out = adapters.call(layer.forward, *inputs)
+    if not isinstance(out, torch.Tensor):
+        raise CheckFailure("forward to return a tensor", type(out).__name__, "return the result of forward.")
+    if out_g is not None:
+        out.g = out_g
+    adapters.call(layer.bwd, out, *inputs)
+    return out
+
+
+def build(cls: Any, *args: Any) -> Any:
+    """Instantiate a student's layer class (plain Python classes are fine: no nn.Module needed)."""
+    if not isinstance(cls, type):
+        raise CheckFailure("a class (pass the class itself, without ())", type(cls).__name__,
+                           "call self_check with the class name.")
+    return cls(*args)
+
+
+def _classes(obj: Any, names: Sequence[str]) -> list[type]:
+    """Unpack a class or a tuple of classes (e.g. (Relu, Sigmoid)), failing readably."""
+    classes = list(obj) if isinstance(obj, (tuple, list)) else [obj]
+    if len(classes) != len(names) or not all(isinstance(c, type) for c in classes):
+        want = ", ".join(names)
+        raise CheckFailure(f"the class{'es' if len(names) > 1 else ''} {want}", repr(obj)[:80],
+                           f"call the check with ({want}) (the classes themselves, without ()).")
+    return classes
+
+
+def _not_reference(*classes: type) -> None:
+    """Fail for the course's reference solution."""
+    for cls in classes:
+        origin = adapters.reference_origin(cls)
+        if origin:
+            raise CheckFailure("your own class", f"the course's reference {origin}",
+                               "write bwd yourself instead of importing the solution.")
+
+
+def _by_hand(classes: Sequence[type], drive: Callable[[], None]) -> None:
+    """Gate: bwd is written by hand: no autograd in its code and no autograd call while it runs."""
+    _not_reference(*classes)
+    for cls in classes:
+        used = adapters.source_uses(cls, AUTOGRAD_SOURCE)
+        if used:
+            raise CheckFailure(f"{cls.__name__}'s gradients written by hand", f"`{used}` in its code",
+                               "compute .g with tensor operations: autograd is what you are building.")
+    import torch.autograd as autograd_module
+    with adapters.record_calls([(autograd_module, "_engine_run_backward")]) as seen:
+        drive()
+    if seen:
+        raise CheckFailure("gradients written by hand", "a call to autograd's engine during bwd",
+                           "compute .g with tensor operations, not .backward() or torch.autograd.grad.")
+
+
+# ---- Module -------------------------------------------------------------------------------------
+
+def _subclass(cls: Any, name: str, forward: Callable[..., Any], bwd: Callable[..., Any]) -> type:
+    """A small layer built on the student's Module, with the checks' own forward and bwd."""
+    if not isinstance(cls, type):
+        raise CheckFailure("a class (pass Module itself)", type(cls).__name__, "call self_check with Module, without ().")
+    return type(name, (cls,), {"forward": forward, "bwd": bwd})
+
+
+def _recording_layers(cls: type) -> tuple[type, type, list[tuple]]:
+    """Double (one input) and Add (two inputs) on the student's Module; bwd calls are recorded."""
+    calls: list[tuple] = []
+
+    def double_bwd(self: Any, out: torch.Tensor, inp: torch.Tensor) -> None:
+        calls.append((out, inp))
+        inp.g = 2 * out.g
+
+    def add_bwd(self: Any, out: torch.Tensor, a: torch.Tensor, b: torch.Tensor) -> None:
+        calls.append((out, a, b))
+        a.g, b.g = out.g.clone(), out.g.clone()
+    double = _subclass(cls, "Double", lambda self, inp: 2 * inp, double_bwd)
+    add = _subclass(cls, "Add", lambda self, a, b: a + b, add_bwd)
+    return double, add, calls
+
+
+def check_module_call(cls: Any) -> None:
+    """m(*args) returns forward(*args), for one and for two inputs."""
+    double, add, _ = _recording_layers(cls)
+    x, a, b = rand(3, 4, seed=1), rand(3, 4, seed=2), rand(3, 4, seed=3)
+    for what, layer, args, want in (("Double()(x)", double(), (x,), 2 * x), ("Add()(a, b)", add(), (a, b), a + b)):
+        got = adapters.call(layer, *args)
+        if not isinstance(got, torch.Tensor) or not close(got, want, **TOL):
+            raise CheckFailure(f"{what} to return forward's output", f"{got!r}"[:80],
+                               "__call__ stores the inputs, calls self.forward(*args), stores and returns the output.")
+
+
+def check_module_backward(cls: Any) -> None:
+    """backward() calls bwd(out, *args) with the very tensors of the last call."""
+    double, add, calls = _recording_layers(cls)
+    m = double()
+    adapters.call(m, rand(2, 3, seed=4))            # an earlier call: backward must use the last one
+    x = rand(2, 3, seed=5)
+    out = adapters.call(m, x)
+    out.g = rand(2, 3, seed=6)
+    adapters.call(m.backward)
+    if not calls:
+        raise CheckFailure("backward() to call self.bwd(self.out, *self.args)", "no call to bwd",
+                           "def backward(self): self.bwd(self.out, *self.args)")
+    got = calls[-1]
+    if len(got) != 2 or got[0] is not out or got[1] is not x:
+        raise CheckFailure("bwd(out, x) with the very output m(x) returned and the very input of the last call",
+                           "other tensors (a copy, a recomputed output, or an earlier call's)",
+                           "store self.args = args and self.out in __call__; backward passes them unchanged "
+                           "(do not clone them or call forward again).")
+    m2 = add()
+    a, b = rand(2, 3, seed=7), rand(2, 3, seed=8)
+    out2 = adapters.call(m2, a, b)
+    out2.g = rand(2, 3, seed=9)
+    adapters.call(m2.backward)
+    last = calls[-1]
+    if len(last) != 3 or last[0] is not out2 or last[1] is not a or last[2] is not b:
+        raise CheckFailure("bwd(out, a, b) for a module called with two inputs (like Mse(inp, targ))",
+                           f"bwd called with {len(last) - 1} input(s) or other tensors",
+                           "unpack all stored inputs: self.bwd(self.out, *self.args).")
+
+
+def module_checks() -> list[Check]:
+    """Module: 2 points."""
+    return [Check("module_base.call", "m(*args) returns forward(*args)", 1, check_module_call),
+            Check("module_base.backward", "backward() calls bwd(out, *args) with the last call's tensors", 1,
+                  check_module_backward)]
+
+
+# ---- Relu and Sigmoid -----------------------------------------------------------------------------
+
+NO_OUT_G = "the local derivative alone, without the factor out.g"
+
+
+def _act_grad(cls: type, torch_fn: Callable[[torch.Tensor], torch.Tensor], name: str, hint: str,
+              mistakes: Callable[[torch.Tensor, torch.Tensor, torch.Tensor], list]) -> None:
+    """inp.g equals autograd's for random out.g over several shapes."""
+    for k, shape in enumerate(ACT_SHAPES):
+        x, out_g = rand(*shape, seed=10 + k, scale=2), rand(*shape, seed=20 + k)
+        inp = x.clone()
+        out = run_bwd(build(cls), [inp], out_g.clone())
+        want, = autograd_vjp(torch_fn, [x], out_g)
+        got = _g_of(inp, "inp.g", f"in bwd, set inp.g = out.g * ({hint}).")
+        expect_grad(f"{name} inp.g for input shaped {shape}", got, want, f"inp.g = out.g * ({hint}).",
+                    [(NO_OUT_G, lambda: autograd_vjp(torch_fn, [x], None)[0])] + mistakes(x, out, out_g))
+
+
+def check_activation_by_hand(obj: Any) -> None:
+    """Gate: Relu.bwd and Sigmoid.bwd compute .g by hand (no autograd)."""
+    classes = _classes(obj, ["Relu", "Sigmoid"])
+
+    def drive() -> None:
+        for cls in classes:
+            run_bwd(build(cls), [rand(3, 4, seed=1)], rand(3, 4, seed=2))
+    _by_hand(classes, drive)
+
+
+def check_activation_forward(obj: Any) -> None:
+    """Relu.forward equals torch.relu and Sigmoid.forward equals torch.sigmoid."""
+    relu, sigmoid = _classes(obj, ["Relu", "Sigmoid"])
+    for cls, fn, hint in ((relu, torch.relu, "inp.clamp_min(0.)"), (sigmoid, torch.sigmoid, "1 / (1 + (-inp).exp())")):
+        for k, shape in enumerate(ACT_SHAPES):
+            x = rand(*shape, seed=30 + k, scale=3)
+            got = adapters.call(build(cls).forward, x.clone())
+            want = fn(x)
+            if not isinstance(got, torch.Tensor) or tuple(got.shape) != tuple(want.shape) or not close(got, want, **TOL):
+                raise CheckFailure(f"{cls.__name__}.forward equal to torch.{fn.__name__} on shape {shape}",
+                                   f"{tuple(got.shape) if isinstance(got, torch.Tensor) else type(got).__name__}"
+                                   + (f", max difference {max_diff(got, want):.3g}"
+                                      if isinstance(got, torch.Tensor) and got.shape == want.shape else ""),
+                                   f"return {hint}.")
+
+
+def check_relu_grad(obj: Any) -> None:
+    """Relu's inp.g equals autograd's: out.g where inp > 0, else 0."""
+    relu, _ = _classes(obj, ["Relu", "Sigmoid"])
+    _act_grad(relu, torch.relu, "Relu", "inp > 0", lambda x, out, g: [
+        ("out.g unmasked (the derivative of the identity)", lambda: g),
+        ("out.g * inp (the input, not the 0/1 mask of inp > 0)", lambda: g * x)])
+
+
+def check_sigmoid_grad(obj: Any) -> None:
+    """Sigmoid's inp.g equals autograd's: out.g * out * (1 - out)."""
+    _, sigmoid = _classes(obj, ["Relu", "Sigmoid"])
+    s = torch.sigmoid
+    _act_grad(sigmoid, s, "Sigmoid", "out * (1 - out)", lambda x, out, g: [
+        ("out.g * sigmoid(out) * (1 - sigmoid(out)): the derivative applied to the output, which is already "
+         "sigmoid(inp)", lambda: g * s(s(x)) * (1 - s(s(x)))),
+        ("out.g * out * out (the output used twice instead of out * (1 - out))", lambda: g * s(x) * s(x)),
+        ("out.g * inp * (1 - inp) (the input where the output belongs)", lambda: g * x * (1 - x))])
+
+
+def _untouched(cls: type, named_inputs: dict[str, torch.Tensor], out_g: torch.Tensor | None,
+               params: dict[str, torch.Tensor] | None = None) -> None:
+    """forward and bwd leave their inputs, out.g and the parameters unchanged."""
+    layer = build(cls, *params.values()) if params else build(cls)
+    watched = {**named_inputs, **(params or {})}
+    before = {name: t.clone() for name, t in watched.items()}
+    g_before = None if out_g is None else out_g.clone()
+    out = run_bwd(layer, list(named_inputs.values()), out_g)
+    for name, t in watched.items():
+        if not identical(t, before[name]):
+            raise CheckFailure(f"{cls.__name__} to leave {name} unchanged", f"{name} modified in place",
+                               "return new tensors: no clamp_, no x[mask] = 0, no -=, += or *= on inputs.")
+    if g_before is not None:
+        g = getattr(out, "g", None)
+        if not isinstance(g, torch.Tensor) or not identical(g, g_before):
+            raise CheckFailure(f"{cls.__name__}.bwd to leave out.g unchanged",
+                               "out.g modified in place", "compute inp.g as a new tensor (out.g * mask), not "
+                               "out.g[mask] = 0 or out.g *= ... : out.g belongs to the layer after this one.")
+
+
+def check_activation_untouched(obj: Any) -> None:
+    """Relu and Sigmoid leave inp and out.g unchanged (in-place changes corrupt other layers' gradients)."""
+    for cls in _classes(obj, ["Relu", "Sigmoid"]):
+        _untouched(cls, {"inp": rand(4, 5, seed=40, scale=2)}, rand(4, 5, seed=41))
+
+
+def activation_checks() -> list[Check]:
+    """Relu and Sigmoid: 3 points."""
+    return [Check("activation_bwd.by_hand", "gradients by hand (no autograd, not the reference)", 0,
+                  check_activation_by_hand, gate=True),
+            Check("activation_bwd.forward", "forward equals torch.relu / torch.sigmoid", 0.5, check_activation_forward),
+            Check("activation_bwd.relu_grad", "Relu: inp.g equals autograd's", 1, check_relu_grad),
+            Check("activation_bwd.sigmoid_grad", "Sigmoid: inp.g equals autograd's", 1, check_sigmoid_grad),
+            Check("activation_bwd.untouched", "inp and out.g left unchanged (no in-place edits)", 0.5,
+                  check_activation_untouched)]
+
+
+# ---- Lin ------------------------------------------------------------------------------------------
+
+def lin_params(batch: int, n_in: int, n_out: int, seed: int) -> tuple[torch.Tensor, ...]:
+    """inp (batch, in), w (in, out), b (out,) with a non-zero bias, and out.g (batch, out)."""
+    return (rand(batch, n_in, seed=seed), rand(n_in, n_out, seed=seed + 1, scale=n_in ** -0.5),
+            rand(n_out, seed=seed + 2), rand(batch, n_out, seed=seed + 3))
+
+
+def _lin(inp: torch.Tensor, w: torch.Tensor, b: torch.Tensor) -> torch.Tensor:
+    """The layer the checks compare with: inp @ w + b (w shaped (in, out))."""
+    return inp @ w + b
+
+
+def _run_lin(cls: type, shape: tuple[int, int, int], seed: int) -> tuple[list, list, list]:
+    """(student's grads [inp.g, w.g, b.g], autograd's, inputs [inp, w, b, out_g]) for one shape."""
+    inp, w, b, out_g = lin_params(*shape, seed=seed)
+    x, wc, bc = inp.clone(), w.clone(), b.clone()
+    layer = cls(wc, bc)
+    run_bwd(layer, [x], out_g.clone())
+    hint = "in bwd set inp.g, self.w.g and self.b.g"
+    got = [_g_of(x, "inp.g", hint), _g_of(wc, "w.g", hint), _g_of(bc, "b.g", hint)]
+    return got, autograd_vjp(_lin, [inp, w, b], out_g), [inp, w, b, out_g]
+
+
+def _lin_grad(cls: Any, which: int) -> None:
+    """Compare one of inp.g, w.g, b.g with autograd's over LIN_SHAPES."""
+    cls, = _classes(cls, ["Lin"])
+    for k, shape in enumerate(LIN_SHAPES):
+        got, want, (inp, w, b, g) = _run_lin(cls, shape, seed=50 + 10 * k)
+        ones = torch.ones_like(g)
+        name, hint, mistakes = [
+            ("inp.g", "inp.g = out.g @ self.w.T (shape (batch, in)).",
+             [(NO_OUT_G, lambda: ones @ w.T)]),
+            ("w.g", "inp.T @ out.g (shape (in, out), like w), or einops.einsum(inp, out.g, 'batch i, batch o -> i o').",
+             [(NO_OUT_G, lambda: inp.T @ ones),
+              ("the gradient divided by the batch size (a mean, not a sum)", lambda: inp.T @ g / len(inp))]),
+            ("b.g", "sum out.g over the batch: einops.reduce(out.g, 'batch out -> out', 'sum') or out.g.sum(0).",
+             [("the mean over the batch instead of the sum", lambda: g.mean(0)), (NO_OUT_G, lambda: ones.sum(0)),
+              ("the first row of out.g, not the sum over the batch", lambda: g[0])]),
+        ][which]
+        expect_grad(f"{name} (batch {shape[0]}, in {shape[1]}, out {shape[2]})", got[which], want[which],
+                    hint, mistakes)
+
+
+def check_lin_by_hand(cls: Any) -> None:
+    """Gate: Lin.bwd computes .g by hand (no autograd)."""
+    cls, = _classes(cls, ["Lin"])
+    inp, w, b, g = lin_params(*LIN_SHAPES[1], seed=1)
+    _by_hand([cls], lambda: run_bwd(cls(w, b), [inp], g))
+
+
+def check_lin_forward(cls: Any) -> None:
+    """Lin(w, b).forward(inp) equals inp @ w + b, with w shaped (in, out)."""
+    cls, = _classes(cls, ["Lin"])
+    for k, shape in enumerate(LIN_SHAPES):
+        inp, w, b, _ = lin_params(*shape, seed=60 + k)
+        got = adapters.call(cls(w.clone(), b.clone()).forward, inp.clone())
+        want = _lin(inp, w, b)
+        if not isinstance(got, torch.Tensor) or tuple(got.shape) != tuple(want.shape) or not close(got, want, **TOL):
+            raise CheckFailure(f"forward = inp @ w + b shaped {tuple(want.shape)} (w is (in, out) = {tuple(w.shape)})",
+                               f"{tuple(got.shape) if isinstance(got, torch.Tensor) else type(got).__name__}",
+                               "w is stored (in, out) as in fast.ai's course: inp @ self.w + self.b, no transpose.")
+
+
+def check_lin_input_grad(cls: Any) -> None:
+    """inp.g equals autograd's: out.g @ w.T."""
+    _lin_grad(cls, 0)
+
+
+def check_lin_weight_grad(cls: Any) -> None:
+    """w.g equals autograd's: inp.T @ out.g, shaped like w."""
+    _lin_grad(cls, 1)
+
+
+def check_lin_bias_grad(cls: Any) -> None:
+    """b.g equals autograd's: out.g summed over the batch, shaped like b."""
+    _lin_grad(cls, 2)
+
+
+def check_lin_finite_difference(cls: Any) -> None:
+    """w.g and b.g agree with central differences of sum(out * out.g) (as minitorch's grad check)."""
+    cls, = _classes(cls, ["Lin"])
+    inp, w, b, g = lin_params(3, 4, 2, seed=70)
+    got, _, _ = _run_lin(cls, (3, 4, 2), seed=70)
+    eps = 1e-6
+    for name, param, grad, idx in (("w", w, got[1], (2, 1)), ("w", w, got[1], (0, 0)), ("b", b, got[2], (1,))):
+        if tuple(grad.shape) != tuple(param.shape):
+            raise CheckFailure(f"{name}.g shaped {tuple(param.shape)}", f"{tuple(grad.shape)}",
+                               "a parameter's gradient has the parameter's shape.")
+        plus, minus = param.clone(), param.clone()
+        plus[idx] += eps
+        minus[idx] -= eps
+        args = (plus, b) if name == "w" else (w, plus)
+        args_m = (minus, b) if name == "w" else (w, minus)
+        numeric = float(((_lin(inp, *args) - _lin(inp, *args_m)) * g).sum() / (2 * eps))
+        received = float(grad[idx])
+        if abs(received - numeric) > 1e-5 * max(1.0, abs(numeric)):
+            raise CheckFailure(f"derivative {numeric:.6g} for {name}{list(idx)} from central difference "
+                               f"(eps {eps:g})", f"{received:.6g} in {name}.g",
+                               "w.g = inp.T @ out.g and b.g = out.g summed over the batch.")
+
+
+def check_lin_untouched(cls: Any) -> None:
+    """forward and bwd leave inp, w, b and out.g unchanged."""
+    cls, = _classes(cls, ["Lin"])
+    inp, w, b, g = lin_params(4, 5, 3, seed=80)
+    _untouched(cls, {"inp": inp}, g, {"w": w, "b": b})
+
+
+def lin_checks() -> list[Check]:
+    """Lin: 5 points."""
+    return [Check("lin_bwd.by_hand", "gradients by hand (no autograd, not the reference)", 0, check_lin_by_hand,
+                  gate=True),
+            Check("lin_bwd.forward", "forward = inp @ w + b (w shaped (in, out))", 0.5, check_lin_forward),
+            Check("lin_bwd.input_grad", "inp.g equals autograd's (batch 1, 4, 8)", 1, check_lin_input_grad),
+            Check("lin_bwd.weight_grad", "w.g equals autograd's, shaped like w", 1.5, check_lin_weight_grad),
+            Check("lin_bwd.bias_grad", "b.g equals autograd's (summed over the batch)", 1, check_lin_bias_grad),
+            Check("lin_bwd.finite_difference", "w.g and b.g agree with central differences", 0.5,
+                  check_lin_finite_difference),
+            Check("lin_bwd.untouched", "inp, w, b and out.g left unchanged", 0.5, check_lin_untouched)]
+
+
+# ---- Mse ------------------------------------------------------------------------------------------
+
+MSE_CASES = [((1, 1), (1,)), ((6, 1), (6,)), ((5, 10), (5, 10))]  # (inp shape, targ shape)
+
+
+def _mse(inp: torch.Tensor, targ: torch.Tensor) -> torch.Tensor:
+    """The loss the checks compare with: F.mse_loss after giving targ inp's shape."""
+    return F.mse_loss(inp, targ.reshape(inp.shape))
+
+
+def check_mse_by_hand(cls: Any) -> None:
+    """Gate: Mse.bwd computes .g by hand (no autograd)."""
+    cls, = _classes(cls, ["Mse"])
+    _by_hand([cls], lambda: run_bwd(build(cls), [rand(4, 1, seed=1), rand(4, seed=2)], None))
+
+
+def check_mse_forward(cls: Any) -> None:
+    """Mse.forward(inp, targ) equals F.mse_loss, for inp (n, 1) with targ (n,) and for equal shapes."""
+    cls, = _classes(cls, ["Mse"])
+    for k, (si, st) in enumerate(MSE_CASES):
+        inp, targ = rand(*si, seed=90 + k), rand(*st, seed=95 + k)
+        got = adapters.call(build(cls).forward, inp.clone(), targ.clone())
+        want = _mse(inp, targ)
+        if not isinstance(got, torch.Tensor) or got.numel() != 1 or not close(got.reshape(()), want, **TOL):
+            raise CheckFailure(f"the mean squared error {float(want):.6g} for inp {si} and targ {st}",
+                               f"{float(got.reshape(-1)[0]) if isinstance(got, torch.Tensor) and got.numel() else got!r}"
+                               + (f" (shape {tuple(got.shape)})" if isinstance(got, torch.Tensor) else ""),
+                               "(inp.squeeze(-1) - targ) broadcasts (n, 1) - (n,) to (n, n): give both the same "
+                               "shape first, e.g. targ.view_as(inp), then .pow(2).mean().")
+
+
+def check_mse_grad(cls: Any) -> None:
+    """inp.g equals autograd's: 2 (inp - targ) / n, shaped like inp."""
+    cls, = _classes(cls, ["Mse"])
+    for k, (si, st) in enumerate(MSE_CASES):
+        inp, targ = rand(*si, seed=100 + k), rand(*st, seed=105 + k)
+        x = inp.clone()
+        run_bwd(build(cls), [x, targ.clone()], None)
+        want, _ = autograd_vjp(_mse, [inp, targ], None)
+        diff = inp - targ.reshape(inp.shape)
+        hint = "inp.g = 2 * (inp - targ) / n, n = inp.numel() (the number of terms in the mean), shaped like inp."
+        expect_grad(f"Mse inp.g for inp {si}, targ {st}", _g_of(x, "inp.g", hint), want, hint, [
+            ("(inp - targ) / n: the factor 2 of the square's derivative is missing", lambda: diff / inp.numel()),
+            ("2 * (inp - targ): the division by n of the mean is missing", lambda: 2 * diff),
+            ("2 * (inp - targ) / batch size: the mean is over all inp.numel() terms", lambda: 2 * diff / len(inp)),
+            ("2 * (targ - inp) / n: the sign is flipped", lambda: -2 * diff / inp.numel())])
+
+
+def check_mse_untouched(cls: Any) -> None:
+    """forward and bwd leave inp and targ unchanged."""
+    cls, = _classes(cls, ["Mse"])
+    _untouched(cls, {"inp": rand(6, 1, seed=110), "targ": rand(6, seed=111)}, None)
+
+
+def mse_checks() -> list[Check]:
+    """Mse: 2 points."""
+    return [Check("mse_bwd.by_hand", "gradients by hand (no autograd, not the reference)", 0, check_mse_by_hand,
+                  gate=True),
+            Check("mse_bwd.forward", "forward equals F.mse_loss ((n, 1) vs (n,), and equal shapes)", 0.5,
+                  check_mse_forward),
+            Check("mse_bwd.grad", "inp.g equals autograd's (2/n, shaped like inp)", 1, check_mse_grad),
+            Check("mse_bwd.untouched", "inp and targ left unchanged", 0.5, check_mse_untouched)]
+
+
+# ---- Model ----------------------------------------------------------------------------------------
+
+class AutogradLayer:
+    """The checks' own layer with the course's protocol (__call__ stores, backward sets .g), via autograd."""
+
+    def __init__(self, fn: Callable[..., torch.Tensor], *params: torch.Tensor, log: list | None = None,
+                 name: str = "") -> None:
+        self.fn, self.params, self.log, self.name = fn, params, log if log is not None else [], name
+
+    def __call__(self, *args: torch.Tensor) -> torch.Tensor:
+        self.args = args
+        self.out = self.fn(*args, *self.params).detach()
+        return self.out
+
+    def backward(self) -> None:
+        self.log.append(self.name)
+        if not hasattr(self, "out"):
+            raise CheckFailure(f"{self.name} called forward before backward", "backward without a forward",
+                               "Model.__call__ runs every layer, then the loss.")
+        out_g = getattr(self.out, "g", None)
+        if self.name != "loss" and out_g is None:
+            raise CheckFailure(f"{self.name}'s output to have its .g when its backward() runs",
+                               "no .g yet (backward called too early)",
+                               "call self.loss.backward() first, then the layers in reverse order.")
+        inputs = [*self.args, *self.params]
+        grads = autograd_vjp(self.fn, inputs, out_g)
+        for t, g in zip(inputs, grads):
+            if g is not None:
+                t.g = g
+
+
+def _model_case(cls: type, sizes: Sequence[int], acts: Sequence[str], targ_shape: str, seed: int, log: list):
+    """(student's Model, torch's nn.Sequential with the same weights, x, targ, [(name, tensor, torch grad getter)])."""
+    layers, torch_layers, params = [], [], []
+    for i, (n_in, n_out) in enumerate(zip(sizes[:-1], sizes[1:])):
+        w, b = rand(n_in, n_out, seed=seed + 2 * i, scale=n_in ** -0.5), rand(n_out, seed=seed + 2 * i + 1)
+        layers.append(AutogradLayer(_lin, w, b, log=log, name=f"Lin{i}"))
+        lin = nn.Linear(n_in, n_out).double()
+        with torch.no_grad():
+            lin.weight.copy_(w.T)
+            lin.bias.copy_(b)
+        torch_layers.append(lin)
+        params += [(f"layers[{2 * i}].w.g", w, lambda lin=lin: lin.weight.grad.T),
+                   (f"layers[{2 * i}].b.g", b, lambda lin=lin: lin.bias.grad)]
+        if i < len(acts):
+            fn = torch.relu if acts[i] == "relu" else torch.sigmoid
+            layers.append(AutogradLayer(fn, log=log, name=f"{acts[i].capitalize()}{i}"))
+            torch_layers.append(nn.ReLU() if acts[i] == "relu" else nn.Sigmoid())
+    x = rand(7, sizes[0], seed=seed + 50)
+    targ = rand(7, seed=seed + 51) if targ_shape == "(n,)" else rand(7, sizes[-1], seed=seed + 51)
+    model = cls(layers, AutogradLayer(_mse, log=log, name="loss"))
+    return model, nn.Sequential(*torch_layers), x, targ, params
+
+
+MODEL_CASES = [((4, 6, 1), ("relu",), "(n,)"), ((5, 8, 3), ("sigmoid",), "(n, out)"),
+               ((3, 5, 4, 1), ("relu", "sigmoid"), "(n,)")]
+
+
+def _torch_loss(seq: nn.Module, x: torch.Tensor, targ: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+    """nn.Sequential's loss and the input with its .grad after backward()."""
+    xl = x.clone().requires_grad_()
+    out = seq(xl)
+    loss = F.mse_loss(out, targ.reshape(out.shape))
+    loss.backward()
+    return loss, xl
+
+
+def check_model_forward(cls: Any) -> None:
+    """Model(layers, loss)(x, targ) returns nn.Sequential's loss with the same weights."""
+    cls, = _classes(cls, ["Model"])
+    for k, (sizes, acts, targ_shape) in enumerate(MODEL_CASES):
+        model, seq, x, targ, _ = _model_case(cls, sizes, acts, targ_shape, seed=120 + 10 * k, log=[])
+        stored = getattr(model, "layers", None)
+        if not isinstance(stored, (list, tuple)) or len(stored) != len(model_layers(sizes, acts)):
+            raise CheckFailure("Model(layers, loss) to keep the layers in self.layers (a list)",
+                               f"self.layers = {stored!r}"[:80], "self.layers = list(layers); self.loss = loss.")
+        got = adapters.call(model, x, targ)
+        want, _ = _torch_loss(seq, x, targ)
+        if not isinstance(got, torch.Tensor) or got.numel() != 1 or not close(got.reshape(()), want, **TOL):
+            raise CheckFailure(f"the loss {float(want):.6g} of nn.Sequential with the same weights "
+                               f"({len(model_layers(sizes, acts))} layers {model_layers(sizes, acts)})",
+                               f"{got!r}"[:80], "x = layer(x) for every layer in order, then return self.loss(x, targ).")
+
+
+def model_layers(sizes: Sequence[int], acts: Sequence[str]) -> list[str]:
+    """The layer names of a case, for messages."""
+    names = []
+    for i in range(len(sizes) - 1):
+        names.append("Lin")
+        if i < len(acts):
+            names.append(acts[i].capitalize())
+    return names
+
+
+def check_model_grads(cls: Any) -> None:
+    """After backward(), x.g and every w.g and b.g equal nn.Sequential's gradients (copied weights)."""
+    cls, = _classes(cls, ["Model"])
+    for k, (sizes, acts, targ_shape) in enumerate(MODEL_CASES):
+        model, seq, x, targ, params = _model_case(cls, sizes, acts, targ_shape, seed=150 + 10 * k, log=[])
+        adapters.call(model, x, targ)
+        adapters.call(model.backward)
+        _, xl = _torch_loss(seq, x, targ)
+        for name, t, want in [("x.g", x, lambda: xl.grad)] + params:
+            hint = "backward(): self.loss.backward(), then layer.backward() for each layer in reversed order."
+            expect_grad(f"{name} of {model_layers(sizes, acts)}", _g_of(t, name, hint), want(), hint)
+
+
+def check_model_order(cls: Any) -> None:
+    """backward() calls the loss's backward, then every layer's once, in reverse order."""
+    cls, = _classes(cls, ["Model"])
+    log: list[str] = []
+    model, _, x, targ, _ = _model_case(cls, (3, 5, 4, 1), ("relu", "sigmoid"), "(n,)", seed=180, log=log)
+    adapters.call(model, x, targ)
+    adapters.call(model.backward)
+    want = ["loss", "Lin2", "Sigmoid1", "Lin1", "Relu0", "Lin0"]
+    if log != want:
+        raise CheckFailure(f"backward() calls in the order {want}", f"{log}",
+                           "self.loss.backward(), then for layer in reversed(self.layers): layer.backward().")
+
+
+def model_checks() -> list[Check]:
+    """Model: 3 points."""
+    return [Check("model_backward.forward", "loss equals nn.Sequential's (copied weights)", 1, check_model_forward),
+            Check("model_backward.grads", "every gradient equals nn.Sequential's after backward()", 1.5,
+                  check_model_grads),
+            Check("model_backward.order", "loss first, then the layers in reverse, once each", 0.5,
+                  check_model_order)]
+
