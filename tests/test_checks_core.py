@@ -19,7 +19,8 @@ from catalogue.linear_wrong import ForgotBias
 pytestmark = pytest.mark.grading
 
 TOTALS = {"update": 4, "linear_randn": 10, "linear_kaiming": 12, "relu": 2, "flatten": 2, "simple_mlp": 4,
-          "module_base": 2, "activation_bwd": 3, "lin_bwd": 5, "mse_bwd": 2, "model_backward": 3}
+          "module_base": 2, "activation_bwd": 3, "lin_bwd": 5, "mse_bwd": 2, "model_backward": 3,
+          "sgd": 5, "adam": 3}
 
 
 def test_every_exercise_is_registered_with_its_fixed_total() -> None:

@@ -21,7 +21,7 @@ from autograder.course import NOTEBOOKS, SOLUTIONS
 KERNEL = "mlp-course"  # registered in .venv by `make` (tools/bootstrap.sh); nbgrader uses the same one
 MARK = "RESULTS_JSON="
 STAGES = {"00_mnist": "backdrop", "01_iter1": "iter1", "02_iter2": "iter2", "03_mlp": "mlp",
-          "04_backprop": "backprop"}
+          "04_backprop": "backprop", "05_optimizer": "optimizer"}
 
 pytestmark = pytest.mark.notebooks
 
@@ -151,6 +151,17 @@ def test_backprop_by_hand_equals_autograd_and_learns_mnist():
                    0.88, 0.96, "one epoch of 784-50-10 with MSE on one-hot targets, lr 1.0, reaches about 91%.")
     assert r["mnist_loss"] < r["mnist_first_loss"] / 5, \
         f"Expected the loss to fall at least 5-fold; got {r['mnist_first_loss']:.4f} -> {r['mnist_loss']:.4f}."
+
+
+@pytest.mark.optimizer
+def test_your_sgd_trains_the_mlp_past_97_5_percent():
+    r = solution_results("05_optimizer")
+    expect_between("the toy's weight (y = 3x)", r["toy_weight"], 2.999, 3.001, "100 steps of lr 0.5 fit y = 3x.")
+    assert r["toy_sgd_max_diff"] < 1e-6, \
+        f"Expected SGD to match torch.optim.SGD on the toy; got a difference of {r['toy_sgd_max_diff']:.3g}."
+    assert r["epochs"] == 5, f"Expected 5 epochs; got {r['epochs']}."
+    expect_between("SimpleMLP's validation accuracy with your SGD", r["mlp_valid_acc"], 0.975, 1.0,
+                   "5 epochs, bs 128, momentum 0.9, one-cycle to lr 0.3 (seed 42) reach about 97.9%.")
 
 
 # ---- student notebooks: stubs fail fast, with NotImplementedError -------------------------------

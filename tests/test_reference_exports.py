@@ -8,7 +8,7 @@ import pytest
 
 from autograder.course import ROOT, SOLUTIONS
 
-EXPORTS = {"backprop": ("04_backprop", pytest.mark.backprop)}
+EXPORTS = {"backprop": ("04_backprop", pytest.mark.backprop), "optimizer": ("05_optimizer", pytest.mark.optimizer)}
 SOLUTION_LINE = re.compile(r"^\s*### (BEGIN|END) SOLUTION\s*$")
 
 

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from typing import Callable
 
-from . import backdrop, backprop, iter1, iter2, mlp
+from . import backdrop, backprop, iter1, iter2, mlp, optimizer
 from .compare import restore_genuine  # noqa: F401 - used by check_report on a fresh copy
 from .core import Check, run_checks  # noqa: F401 - idem
 
@@ -19,6 +19,8 @@ EXERCISES: dict[str, Callable[[], list[Check]]] = {
     "lin_bwd": backprop.lin_checks,
     "mse_bwd": backprop.mse_checks,
     "model_backward": backprop.model_checks,
+    "sgd": optimizer.sgd_checks,
+    "adam": optimizer.adam_checks,
 }
 
 
