@@ -18,7 +18,7 @@ from .compare import close, identical, max_diff
 from .core import Check, CheckFailure
 
 DTYPE = torch.float64
-LIN_SHAPES = [(1, 3, 2), (4, 5, 3), (8, 784, 50)]   # (batch, in, out): batch 1, small, MNIST-sized
+LIN_SHAPES = [(8, 784, 50), (1, 3, 2), (4, 5, 3)]   # (batch, in, out): MNIST-sized, batch 1, small
 ACT_SHAPES = [(1, 1), (1, 7), (4, 5), (3, 2, 6)]
 TOL = {"rtol": 1e-9, "atol": 1e-11}
 AUTOGRAD_SOURCE = r"\.backward\(|\bautograd\b|\btorch\.func\b|\bfunctorch\b|\bvjp\(|\bjacobian\("
@@ -62,10 +62,11 @@ def _g_of(t: Any, name: str, hint: str) -> torch.Tensor:
 
 
 def expect_grad(name: str, got: torch.Tensor, want: torch.Tensor, hint: str,
-                mistakes: Sequence[tuple[str, Callable[[], torch.Tensor]]] = ()) -> None:
+                mistakes: Sequence[tuple[str, Callable[[], torch.Tensor]]] = (), where: str = "") -> None:
     """Fail with the gradient's name and shape, naming a known mistake when `got` matches one."""
     if tuple(got.shape) != tuple(want.shape):
-        raise CheckFailure(f"{name} shaped {tuple(want.shape)}", f"{tuple(got.shape)}", hint)
+        raise CheckFailure(f"{name} shaped {tuple(want.shape)}{where}", f"{tuple(got.shape)}", hint)
+    name = f"{name}{where}"
     if close(got, want, **TOL):
         return
     for label, alternative in mistakes:
@@ -147,11 +148,13 @@ def _recording_layers(cls: type) -> tuple[type, type, list[tuple]]:
 
     def double_bwd(self: Any, out: torch.Tensor, inp: torch.Tensor) -> None:
         calls.append((out, inp))
-        inp.g = 2 * out.g
+        if hasattr(out, "g"):
+            inp.g = 2 * out.g
 
     def add_bwd(self: Any, out: torch.Tensor, a: torch.Tensor, b: torch.Tensor) -> None:
         calls.append((out, a, b))
-        a.g, b.g = out.g.clone(), out.g.clone()
+        if hasattr(out, "g"):
+            a.g, b.g = out.g.clone(), out.g.clone()
     double = _subclass(cls, "Double", lambda self, inp: 2 * inp, double_bwd)
     add = _subclass(cls, "Add", lambda self, a, b: a + b, add_bwd)
     return double, add, calls
@@ -159,13 +162,16 @@ def _recording_layers(cls: type) -> tuple[type, type, list[tuple]]:
 
 def check_module_call(cls: Any) -> None:
     """m(*args) returns forward(*args), for one and for two inputs."""
-    double, add, _ = _recording_layers(cls)
+    double, add, calls = _recording_layers(cls)
     x, a, b = rand(3, 4, seed=1), rand(3, 4, seed=2), rand(3, 4, seed=3)
     for what, layer, args, want in (("Double()(x)", double(), (x,), 2 * x), ("Add()(a, b)", add(), (a, b), a + b)):
         got = adapters.call(layer, *args)
         if not isinstance(got, torch.Tensor) or not close(got, want, **TOL):
             raise CheckFailure(f"{what} to return forward's output", f"{got!r}"[:80],
                                "__call__ stores the inputs, calls self.forward(*args), stores and returns the output.")
+    if calls:
+        raise CheckFailure("__call__ to run forward only", "a call to bwd during __call__ (before out.g exists)",
+                           "bwd runs later, from backward(), once the next layer has set out.g.")
 
 
 def check_module_backward(cls: Any) -> None:
@@ -345,8 +351,8 @@ def _lin_grad(cls: Any, which: int) -> None:
              [("the mean over the batch instead of the sum", lambda: g.mean(0)), (NO_OUT_G, lambda: ones.sum(0)),
               ("the first row of out.g, not the sum over the batch", lambda: g[0])]),
         ][which]
-        expect_grad(f"{name} (batch {shape[0]}, in {shape[1]}, out {shape[2]})", got[which], want[which],
-                    hint, mistakes)
+        expect_grad(name, got[which], want[which], hint, mistakes,
+                    where=f" (batch {shape[0]}, in {shape[1]}, out {shape[2]})")
 
 
 def check_lin_by_hand(cls: Any) -> None:
@@ -419,7 +425,7 @@ def lin_checks() -> list[Check]:
     return [Check("lin_bwd.by_hand", "gradients by hand (no autograd, not the reference)", 0, check_lin_by_hand,
                   gate=True),
             Check("lin_bwd.forward", "forward = inp @ w + b (w shaped (in, out))", 0.5, check_lin_forward),
-            Check("lin_bwd.input_grad", "inp.g equals autograd's (batch 1, 4, 8)", 1, check_lin_input_grad),
+            Check("lin_bwd.input_grad", "inp.g equals autograd's (batch 8, 1 and 4)", 1, check_lin_input_grad),
             Check("lin_bwd.weight_grad", "w.g equals autograd's, shaped like w", 1.5, check_lin_weight_grad),
             Check("lin_bwd.bias_grad", "b.g equals autograd's (summed over the batch)", 1, check_lin_bias_grad),
             Check("lin_bwd.finite_difference", "w.g and b.g agree with central differences", 0.5,
@@ -541,8 +547,17 @@ def _model_case(cls: type, sizes: Sequence[int], acts: Sequence[str], targ_shape
             torch_layers.append(nn.ReLU() if acts[i] == "relu" else nn.Sigmoid())
     x = rand(7, sizes[0], seed=seed + 50)
     targ = rand(7, seed=seed + 51) if targ_shape == "(n,)" else rand(7, sizes[-1], seed=seed + 51)
-    model = cls(layers, AutogradLayer(_mse, log=log, name="loss"))
+    model = cls(layers, AutogradLayer(_model_loss, log=log, name="loss"))
     return model, nn.Sequential(*torch_layers), x, targ, params
+
+
+def _model_loss(inp: torch.Tensor, targ: torch.Tensor) -> torch.Tensor:
+    """The checks' loss for Model: the MSE, refusing an input that is not the last layer's output."""
+    if inp.numel() != targ.numel():
+        raise CheckFailure(f"the loss called with the last layer's output ({targ.numel()} values, like the target)",
+                           f"an input shaped {tuple(inp.shape)}",
+                           "pass x through every layer of self.layers, in order, then call self.loss(x, targ).")
+    return _mse(inp, targ)
 
 
 MODEL_CASES = [((4, 6, 1), ("relu",), "(n,)"), ((5, 8, 3), ("sigmoid",), "(n, out)"),

@@ -1,0 +1,708 @@
+"""Stage 4 submissions (Module, Relu/Sigmoid, Lin, Mse, Model), wrong and correct, written as students write them."""
+import functools
+
+import torch
+import torch.nn.functional as F
+from einops import rearrange, reduce
+
+from . import Correct, Wrong
+
+M = "backprop"
+
+
+def _w(exercise: str, name: str, obj, check: str, fragment: str) -> Wrong:
+    return Wrong(exercise, name, obj, check, fragment, M)
+
+
+# ---- Module -------------------------------------------------------------------------------------
+
+class Module:
+    """The classic base class (fast.ai's lesson), used by the layers below."""
+
+    def __call__(self, *args):
+        self.args = args
+        self.out = self.forward(*args)
+        return self.out
+
+    def backward(self):
+        self.bwd(self.out, *self.args)
+
+
+class ModuleTupleUnpack:
+    def __call__(self, *args):
+        self.args, self.out = args, self.forward(*args)
+        return self.out
+
+    def backward(self):
+        self.bwd(self.out, *self.args)
+
+
+class ModuleSaved:
+    def __call__(self, *args):
+        out = self.forward(*args)
+        self._saved = (out, args)
+        return out
+
+    def backward(self):
+        out, args = self._saved
+        self.bwd(out, *args)
+
+
+class ModuleKwargs:
+    def __call__(self, *args, **kwargs):
+        self.args = args
+        self.out = self.forward(*args, **kwargs)
+        return self.out
+
+    def backward(self):
+        return self.bwd(self.out, *self.args)
+
+
+class ModuleNoReturn(Module):
+    def __call__(self, *args):
+        self.args = args
+        self.out = self.forward(*args)
+
+
+class ModuleReturnsSelf(Module):
+    def __call__(self, *args):
+        super().__call__(*args)
+        return self
+
+
+class ModuleNoOut(Module):
+    def backward(self):
+        self.bwd(*self.args)
+
+
+class ModuleRecomputes(Module):
+    def backward(self):
+        self.bwd(self.forward(*self.args), *self.args)
+
+
+class ModuleClones(Module):
+    def __call__(self, *args):
+        self.args = tuple(a.clone() for a in args)
+        self.out = self.forward(*args)
+        return self.out
+
+
+class ModuleFirstArgOnly(Module):
+    def __call__(self, *args):
+        self.inp = args[0]
+        self.out = self.forward(*args)
+        return self.out
+
+    def backward(self):
+        self.bwd(self.out, self.inp)
+
+
+class ModuleCachesFirstCall(Module):
+    def __call__(self, *args):
+        if not hasattr(self, "out"):
+            self.args = args
+            self.out = self.forward(*args)
+        return self.out
+
+
+class ModuleArgsAsTuple(Module):
+    def backward(self):
+        self.bwd(self.out, self.args)
+
+
+class ModuleForgetsBwd(Module):
+    def backward(self):
+        return self.bwd
+
+
+class ModuleBwdInCall(Module):
+    def __call__(self, *args):
+        out = super().__call__(*args)
+        self.bwd(out, *args)
+        return out
+
+
+class ModuleReversedArgs(Module):
+    def backward(self):
+        self.bwd(self.out, *reversed(self.args))
+
+
+# ---- Relu and Sigmoid ---------------------------------------------------------------------------
+
+class Relu(Module):
+    def forward(self, inp):
+        return inp.clamp_min(0.0)
+
+    def bwd(self, out, inp):
+        inp.g = (inp > 0).to(inp.dtype) * out.g
+
+
+class Sigmoid(Module):
+    def forward(self, inp):
+        return 1 / (1 + torch.exp(-inp))
+
+    def bwd(self, out, inp):
+        inp.g = out.g * out * (1 - out)
+
+
+class ReluWhere(Module):
+    def forward(self, inp):
+        return torch.where(inp > 0, inp, torch.zeros_like(inp))
+
+    def bwd(self, out, inp):
+        inp.g = torch.where(inp > 0, out.g, torch.zeros_like(out.g))
+
+
+class SigmoidTorch(Module):
+    def forward(self, inp):
+        return torch.sigmoid(inp)
+
+    def bwd(self, out, inp):
+        s = torch.sigmoid(inp)
+        inp.g = out.g * s * (1 - s)
+
+
+class ReluOutMask(Module):
+    def forward(self, inp):
+        return inp * (inp > 0)
+
+    def bwd(self, out, inp):
+        inp.g = out.g * (out > 0)
+
+
+class SigmoidSquare(Module):
+    def forward(self, inp):
+        return torch.exp(inp) / (1 + torch.exp(inp))
+
+    def bwd(self, out, inp):
+        inp.g = out.g * (out - out ** 2)
+
+
+class ReluMaskedFill(Module):
+    def forward(self, inp):
+        return torch.maximum(inp, torch.zeros_like(inp))
+
+    def bwd(self, out, inp):
+        inp.g = out.g.masked_fill(inp <= 0, 0.0)
+
+
+class SigmoidExp(Module):
+    def forward(self, inp):
+        return (1 + (-inp).exp()).reciprocal()
+
+    def bwd(self, out, inp):
+        e = torch.exp(-inp)
+        inp.g = out.g * e / (1 + e) ** 2
+
+
+class ReluNoOutG(Relu):
+    def bwd(self, out, inp):
+        inp.g = (inp > 0).to(inp.dtype)
+
+
+class ReluEditsOutG(Relu):
+    def bwd(self, out, inp):
+        out.g[inp <= 0] = 0
+        inp.g = out.g
+
+
+class ReluClampInPlace(Relu):
+    def forward(self, inp):
+        return inp.clamp_(min=0)
+
+
+class ReluUnmasked(Relu):
+    def bwd(self, out, inp):
+        inp.g = out.g.clone()
+
+
+class ReluTimesOutput(Relu):
+    def bwd(self, out, inp):
+        inp.g = out.g * out
+
+
+class ReluBackward(Relu):
+    def bwd(self, out, inp):
+        x = inp.detach().requires_grad_()
+        with torch.enable_grad():
+            x.clamp_min(0).backward(out.g)
+        inp.g = x.grad
+
+
+class ReluStoresGrad(Relu):
+    def bwd(self, out, inp):
+        inp.grad = (inp > 0).to(inp.dtype) * out.g
+
+
+class SigmoidTwice(Sigmoid):
+    def bwd(self, out, inp):
+        s = torch.sigmoid(out)
+        inp.g = out.g * s * (1 - s)
+
+
+class SigmoidOutTwice(Sigmoid):
+    def bwd(self, out, inp):
+        inp.g = out.g * out * out
+
+
+class SigmoidNoOutG(Sigmoid):
+    def bwd(self, out, inp):
+        inp.g = out * (1 - out)
+
+
+class SigmoidOfInput(Sigmoid):
+    def bwd(self, out, inp):
+        inp.g = out.g * inp * (1 - inp)
+
+
+class SigmoidInPlace(Sigmoid):
+    def bwd(self, out, inp):
+        out.g *= out * (1 - out)
+        inp.g = out.g
+
+
+class SigmoidAutograd(Sigmoid):
+    def bwd(self, out, inp):
+        x = inp.detach().requires_grad_()
+        with torch.enable_grad():
+            inp.g, = torch.autograd.grad(torch.sigmoid(x), x, out.g)
+
+
+class SigmoidWrongSign(Sigmoid):
+    def forward(self, inp):
+        return 1 / (1 + torch.exp(inp))
+
+
+# ---- Lin ----------------------------------------------------------------------------------------
+
+class Lin(Module):
+    """The reference style: einops for the shapes."""
+
+    def __init__(self, w, b):
+        self.w, self.b = w, b
+
+    def forward(self, inp):
+        return inp @ self.w + self.b
+
+    def bwd(self, out, inp):
+        inp.g = out.g @ self.w.T
+        self.w.g = inp.T @ out.g
+        self.b.g = reduce(out.g, "batch o -> o", "sum")
+
+
+class LinPlain(Lin):
+    def bwd(self, out, inp):
+        inp.g = out.g @ self.w.t()
+        self.w.g = inp.t() @ out.g
+        self.b.g = out.g.sum(0)
+
+
+class LinTorchEinsum(Lin):
+    def forward(self, inp):
+        return torch.einsum("bi,io->bo", inp, self.w) + self.b
+
+    def bwd(self, out, inp):
+        inp.g = torch.einsum("bo,io->bi", out.g, self.w)
+        self.w.g = torch.einsum("bi,bo->io", inp, out.g)
+        self.b.g = torch.einsum("bo->o", out.g)
+
+
+class LinOnesVector(Lin):
+    def forward(self, inp):
+        return torch.addmm(self.b, inp, self.w)
+
+    def bwd(self, out, inp):
+        inp.g = (self.w @ out.g.T).T
+        self.w.g = (out.g.T @ inp).T
+        self.b.g = out.g.new_ones(len(out.g)) @ out.g
+
+
+class LinTransposedWeightGrad(Lin):
+    def bwd(self, out, inp):
+        super().bwd(out, inp)
+        self.w.g = out.g.T @ inp
+
+
+class LinNoBatchSum(Lin):
+    def bwd(self, out, inp):
+        super().bwd(out, inp)
+        self.b.g = out.g
+
+
+class LinBiasMean(Lin):
+    def bwd(self, out, inp):
+        super().bwd(out, inp)
+        self.b.g = out.g.mean(0)
+
+
+class LinBiasKeepdim(Lin):
+    def bwd(self, out, inp):
+        super().bwd(out, inp)
+        self.b.g = out.g.sum(0, keepdim=True)
+
+
+class LinBiasFirstRow(Lin):
+    def bwd(self, out, inp):
+        super().bwd(out, inp)
+        self.b.g = out.g[0]
+
+
+class LinInputNoOutG(Lin):
+    def bwd(self, out, inp):
+        super().bwd(out, inp)
+        inp.g = torch.ones_like(out) @ self.w.T
+
+
+class LinInputNoTranspose(Lin):
+    def bwd(self, out, inp):
+        inp.g = out.g @ self.w
+        self.w.g = inp.T @ out.g
+        self.b.g = out.g.sum(0)
+
+
+class LinWeightMean(Lin):
+    def bwd(self, out, inp):
+        super().bwd(out, inp)
+        self.w.g = inp.T @ out.g / len(inp)
+
+
+class LinUpdatesInBwd(Lin):
+    def bwd(self, out, inp):
+        super().bwd(out, inp)
+        self.w -= 0.1 * self.w.g
+
+
+class LinAutograd(Lin):
+    def bwd(self, out, inp):
+        leaves = [t.detach().requires_grad_() for t in (inp, self.w, self.b)]
+        with torch.enable_grad():
+            (leaves[0] @ leaves[1] + leaves[2]).backward(out.g)
+        inp.g, self.w.g, self.b.g = (t.grad for t in leaves)
+
+
+class LinTransposedForward(Lin):
+    def forward(self, inp):
+        return inp @ self.w.T + self.b
+
+
+class LinNoBiasForward(Lin):
+    def forward(self, inp):
+        return inp @ self.w
+
+
+# ---- Mse ----------------------------------------------------------------------------------------
+
+class Mse(Module):
+    def forward(self, inp, targ):
+        return (inp - targ.view_as(inp)).pow(2).mean()
+
+    def bwd(self, out, inp, targ):
+        inp.g = 2 * (inp - targ.view_as(inp)) / inp.numel()
+
+
+class MseRearrange(Module):
+    def _diff(self, inp, targ):
+        return inp - (rearrange(targ, "n -> n 1") if targ.ndim == 1 else targ)
+
+    def forward(self, inp, targ):
+        return (self._diff(inp, targ) ** 2).mean()
+
+    def bwd(self, out, inp, targ):
+        inp.g = 2 * self._diff(inp, targ) / inp.numel()
+
+
+class MseTorchForward(Module):
+    def forward(self, inp, targ):
+        return F.mse_loss(inp, targ.reshape(inp.shape))
+
+    def bwd(self, out, inp, targ):
+        inp.g = torch.sub(inp, targ.reshape(inp.shape)).mul(2).div(inp.numel())
+
+
+class MseSumOverNumel(Module):
+    def forward(self, inp, targ):
+        d = inp - targ.reshape_as(inp)
+        return (d * d).sum() / d.numel()
+
+    def bwd(self, out, inp, targ):
+        d = inp - targ.reshape_as(inp)
+        inp.g = d * (2.0 / d.numel())
+
+
+class MseBroadcasts(Mse):
+    def forward(self, inp, targ):
+        return (inp - targ).pow(2).mean()
+
+
+class MseNoTwo(Mse):
+    def bwd(self, out, inp, targ):
+        inp.g = (inp - targ.view_as(inp)) / inp.numel()
+
+
+class MseNoDivision(Mse):
+    def bwd(self, out, inp, targ):
+        inp.g = 2 * (inp - targ.view_as(inp))
+
+
+class MseBatchSize(Mse):
+    def bwd(self, out, inp, targ):
+        inp.g = 2 * (inp - targ.view_as(inp)) / inp.shape[0]
+
+
+class MseSignFlipped(Mse):
+    def bwd(self, out, inp, targ):
+        inp.g = 2 * (targ.view_as(inp) - inp) / inp.numel()
+
+
+class MseArticleShape(Mse):
+    def bwd(self, out, inp, targ):
+        inp.g = 2 * (inp.squeeze(-1) - targ) / targ.shape[0]
+
+
+class MseSum(Mse):
+    def forward(self, inp, targ):
+        return (inp - targ.view_as(inp)).pow(2).sum()
+
+
+class MseInPlace(Mse):
+    def forward(self, inp, targ):
+        inp -= targ.view_as(inp)
+        return inp.pow(2).mean()
+
+    def bwd(self, out, inp, targ):
+        inp.g = 2 * inp / inp.numel()
+
+
+class MseAutograd(Mse):
+    def bwd(self, out, inp, targ):
+        x = inp.detach().requires_grad_()
+        with torch.enable_grad():
+            inp.g, = torch.autograd.grad(self.forward(x, targ), x)
+
+
+class MseScalarGrad(Mse):
+    def bwd(self, out, inp, targ):
+        inp.g = 2 * (inp - targ.view_as(inp)).mean()
+
+
+class MseTargShape(Mse):
+    def bwd(self, out, inp, targ):
+        inp.g = 2 * (inp - targ) / inp.numel()
+
+
+class MseReadsOutG(Mse):
+    def bwd(self, out, inp, targ):
+        inp.g = out.g * 2 * (inp - targ.view_as(inp)) / inp.numel()
+
+
+# ---- Model --------------------------------------------------------------------------------------
+
+class Model:
+    def __init__(self, layers, loss):
+        self.layers, self.loss = list(layers), loss
+
+    def __call__(self, x, targ):
+        for layer in self.layers:
+            x = layer(x)
+        return self.loss(x, targ)
+
+    def backward(self):
+        self.loss.backward()
+        for layer in reversed(self.layers):
+            layer.backward()
+
+
+class ModelSlice(Model):
+    def backward(self):
+        self.loss.backward()
+        for layer in self.layers[::-1]:
+            layer.backward()
+
+
+class ModelIndexLoop(Model):
+    def __call__(self, x, targ):
+        return self.loss(functools.reduce(lambda h, layer: layer(h), self.layers, x), targ)
+
+    def backward(self):
+        self.loss.backward()
+        for i in range(len(self.layers) - 1, -1, -1):
+            self.layers[i].backward()
+
+
+class ModelAllModules(Model):
+    def backward(self):
+        for m in [self.loss] + self.layers[::-1]:
+            m.backward()
+
+
+class ModelForwardOrder(Model):
+    def backward(self):
+        self.loss.backward()
+        for layer in self.layers:
+            layer.backward()
+
+
+class ModelNoLossBackward(Model):
+    def backward(self):
+        for layer in reversed(self.layers):
+            layer.backward()
+
+
+class ModelLossLast(Model):
+    def backward(self):
+        for layer in reversed(self.layers):
+            layer.backward()
+        self.loss.backward()
+
+
+class ModelSkipsFirst(Model):
+    def backward(self):
+        self.loss.backward()
+        for layer in reversed(self.layers[1:]):
+            layer.backward()
+
+
+class ModelTwice(Model):
+    def backward(self):
+        self.loss.backward()
+        for layer in reversed(self.layers):
+            layer.backward()
+            layer.backward()
+
+
+class ModelReturnsPredictions(Model):
+    def __call__(self, x, targ):
+        for layer in self.layers:
+            x = layer(x)
+        self.loss(x, targ)
+        return x
+
+
+class ModelReversedForward(Model):
+    def __call__(self, x, targ):
+        for layer in reversed(self.layers):
+            x = layer(x)
+        return self.loss(x, targ)
+
+
+class ModelOtherName(Model):
+    def __init__(self, layers, loss):
+        self.mods, self.loss = list(layers), loss
+
+    def __call__(self, x, targ):
+        for layer in self.mods:
+            x = layer(x)
+        return self.loss(x, targ)
+
+    def backward(self):
+        self.loss.backward()
+        for layer in reversed(self.mods):
+            layer.backward()
+
+
+class ModelThreeLayers(Model):
+    def __call__(self, x, targ):
+        return self.loss(self.layers[2](self.layers[1](self.layers[0](x))), targ)
+
+
+class ModelLossOnCopy(Model):
+    def __call__(self, x, targ):
+        for layer in self.layers:
+            x = layer(x)
+        return self.loss(x.clone(), targ)
+
+
+def _reference(name: str):
+    """The course's reference class, imported as a student might."""
+    from solutions import backprop
+    return getattr(backprop, name)
+
+
+WRONG = [
+    _w("module_base", "__call__ forgets to return", ModuleNoReturn, "call", "forward's output"),
+    _w("module_base", "__call__ returns self", ModuleReturnsSelf, "call", "forward's output"),
+    _w("module_base", "backward drops out", ModuleNoOut, "backward", "TypeError"),
+    _w("module_base", "backward recomputes forward", ModuleRecomputes, "backward", "call forward again"),
+    _w("module_base", "stores clones of the inputs", ModuleClones, "backward", "do not clone"),
+    _w("module_base", "stores the first input only", ModuleFirstArgOnly, "backward", "TypeError"),
+    _w("module_base", "keeps the first call", ModuleCachesFirstCall, "backward", "last call"),
+    _w("module_base", "passes the args tuple", ModuleArgsAsTuple, "backward", "AttributeError"),
+    _w("module_base", "backward never calls bwd", ModuleForgetsBwd, "backward", "no call to bwd"),
+    _w("module_base", "calls bwd inside __call__", ModuleBwdInCall, "call", "during __call__"),
+    _w("module_base", "reverses the inputs", ModuleReversedArgs, "backward", "two inputs"),
+    _w("activation_bwd", "relu: missing out.g", (ReluNoOutG, Sigmoid), "relu_grad", "without the factor out.g"),
+    _w("activation_bwd", "relu: edits out.g in place", (ReluEditsOutG, Sigmoid), "untouched", "out.g modified"),
+    _w("activation_bwd", "relu: clamp_ on the input", (ReluClampInPlace, Sigmoid), "untouched", "inp modified"),
+    _w("activation_bwd", "relu: unmasked", (ReluUnmasked, Sigmoid), "relu_grad", "unmasked"),
+    _w("activation_bwd", "relu: times the output", (ReluTimesOutput, Sigmoid), "relu_grad", "max difference"),
+    _w("activation_bwd", "relu: .backward()", (ReluBackward, Sigmoid), "by_hand", "backward"),
+    _w("activation_bwd", "relu: stores .grad", (ReluStoresGrad, Sigmoid), "relu_grad", "no .g attribute"),
+    _w("activation_bwd", "sigmoid of the output", (Relu, SigmoidTwice), "sigmoid_grad", "already sigmoid"),
+    _w("activation_bwd", "sigmoid: output used twice", (Relu, SigmoidOutTwice), "sigmoid_grad", "output used twice"),
+    _w("activation_bwd", "sigmoid: missing out.g", (Relu, SigmoidNoOutG), "sigmoid_grad", "without the factor"),
+    _w("activation_bwd", "sigmoid: the input's formula", (Relu, SigmoidOfInput), "sigmoid_grad", "input where"),
+    _w("activation_bwd", "sigmoid: *= on out.g", (Relu, SigmoidInPlace), "untouched", "out.g modified"),
+    _w("activation_bwd", "sigmoid: autograd.grad", (Relu, SigmoidAutograd), "by_hand", "autograd"),
+    _w("activation_bwd", "sigmoid: exp(+inp)", (Relu, SigmoidWrongSign), "forward", "torch.sigmoid"),
+    _w("activation_bwd", "the reference", (_reference("Relu"), Sigmoid), "by_hand", "reference"),
+    _w("lin_bwd", "transposed weight gradient", LinTransposedWeightGrad, "weight_grad",
+       "w.g shaped (784, 50) (batch 8, in 784, out 50); got (50, 784). Hint: inp.T @ out.g"),
+    _w("lin_bwd", "no batch sum for the bias", LinNoBatchSum, "bias_grad", "got (8, 50)"),
+    _w("lin_bwd", "bias: mean, not sum", LinBiasMean, "bias_grad", "mean over the batch"),
+    _w("lin_bwd", "bias: keepdim", LinBiasKeepdim, "bias_grad", "got (1, 50)"),
+    _w("lin_bwd", "bias: first row", LinBiasFirstRow, "bias_grad", "first row"),
+    _w("lin_bwd", "input: missing out.g", LinInputNoOutG, "input_grad", "without the factor out.g"),
+    _w("lin_bwd", "input: w not transposed", LinInputNoTranspose, "input_grad", "RuntimeError"),
+    _w("lin_bwd", "weight: divided by the batch", LinWeightMean, "weight_grad", "divided by the batch size"),
+    _w("lin_bwd", "weight: fails the grad check", LinWeightMean, "finite_difference", "central difference"),
+    _w("lin_bwd", "updates w inside bwd", LinUpdatesInBwd, "untouched", "w modified in place"),
+    _w("lin_bwd", "autograd inside bwd", LinAutograd, "by_hand", "backward"),
+    _w("lin_bwd", "forward with w.T", LinTransposedForward, "forward", "RuntimeError"),
+    _w("lin_bwd", "forward without bias", LinNoBiasForward, "forward", "inp @ w + b"),
+    _w("lin_bwd", "the reference", _reference("Lin"), "by_hand", "reference"),
+    _w("mse_bwd", "(n, 1) - (n,) broadcasts", MseBroadcasts, "forward", "broadcasts"),
+    _w("mse_bwd", "no factor 2", MseNoTwo, "grad", "factor 2"),
+    _w("mse_bwd", "no division by n", MseNoDivision, "grad", "division by n"),
+    _w("mse_bwd", "divides by the batch size", MseBatchSize, "grad", "batch size"),
+    _w("mse_bwd", "sign flipped", MseSignFlipped, "grad", "sign is flipped"),
+    _w("mse_bwd", "the article's (n,) gradient", MseArticleShape, "grad", "shaped (1, 1)"),
+    _w("mse_bwd", "sum, not mean", MseSum, "forward", "mean squared error"),
+    _w("mse_bwd", "-= on the input", MseInPlace, "untouched", "inp modified in place"),
+    _w("mse_bwd", "autograd inside bwd", MseAutograd, "by_hand", "autograd"),
+    _w("mse_bwd", "a scalar gradient", MseScalarGrad, "grad", "got ()"),
+    _w("mse_bwd", "targ not reshaped in bwd", MseTargShape, "grad", "got (6, 6)"),
+    _w("mse_bwd", "reads out.g", MseReadsOutG, "grad", "AttributeError"),
+    _w("model_backward", "layers in forward order", ModelForwardOrder, "order", "too early"),
+    _w("model_backward", "no loss.backward()", ModelNoLossBackward, "grads", "too early"),
+    _w("model_backward", "loss last", ModelLossLast, "order", "too early"),
+    _w("model_backward", "skips the first layer", ModelSkipsFirst, "order", "in the order"),
+    _w("model_backward", "every layer twice", ModelTwice, "order", "in the order"),
+    _w("model_backward", "returns the predictions", ModelReturnsPredictions, "forward", "the loss"),
+    _w("model_backward", "layers reversed in forward", ModelReversedForward, "forward", "RuntimeError"),
+    _w("model_backward", "self.mods, not self.layers", ModelOtherName, "forward", "self.layers"),
+    _w("model_backward", "three layers hard-coded", ModelThreeLayers, "forward", "every layer of self.layers"),
+    _w("model_backward", "loss on a copy", ModelLossOnCopy, "grads", "too early"),
+]
+
+CORRECT = [
+    Correct("module_base", "fast.ai's", Module, M),
+    Correct("module_base", "tuple assignment", ModuleTupleUnpack, M),
+    Correct("module_base", "a saved pair", ModuleSaved, M),
+    Correct("module_base", "accepts kwargs", ModuleKwargs, M),
+    Correct("activation_bwd", "clamp_min and the sigmoid formula", (Relu, Sigmoid), M),
+    Correct("activation_bwd", "where and torch.sigmoid", (ReluWhere, SigmoidTorch), M),
+    Correct("activation_bwd", "output mask and out - out**2", (ReluOutMask, SigmoidSquare), M),
+    Correct("activation_bwd", "masked_fill and exp", (ReluMaskedFill, SigmoidExp), M),
+    Correct("lin_bwd", "einops reduce", Lin, M),
+    Correct("lin_bwd", "matrix products and sum(0)", LinPlain, M),
+    Correct("lin_bwd", "torch.einsum", LinTorchEinsum, M),
+    Correct("lin_bwd", "addmm and a ones vector", LinOnesVector, M),
+    Correct("mse_bwd", "view_as", Mse, M),
+    Correct("mse_bwd", "einops rearrange", MseRearrange, M),
+    Correct("mse_bwd", "F.mse_loss forward", MseTorchForward, M),
+    Correct("mse_bwd", "sum over numel", MseSumOverNumel, M),
+    Correct("model_backward", "reversed()", Model, M),
+    Correct("model_backward", "[::-1]", ModelSlice, M),
+    Correct("model_backward", "index loop and functools.reduce", ModelIndexLoop, M),
+    Correct("model_backward", "one loop over loss and layers", ModelAllModules, M),
+]
