@@ -34,11 +34,13 @@ class Correct:
 
 def all_wrong() -> list[Wrong]:
     """Every wrong submission in the catalogue."""
-    from . import backdrop_cases, backprop_cases, linear_wrong, mlp_cases
-    return linear_wrong.WRONG + backdrop_cases.WRONG + mlp_cases.WRONG + backprop_cases.WRONG
+    from . import backdrop_cases, backprop_cases, linear_wrong, mlp_cases, optimizer_cases
+    return (linear_wrong.WRONG + backdrop_cases.WRONG + mlp_cases.WRONG + backprop_cases.WRONG
+            + optimizer_cases.WRONG)
 
 
 def all_correct() -> list[Correct]:
     """Every correct submission in the catalogue."""
-    from . import backdrop_cases, backprop_cases, linear_correct, mlp_cases
-    return linear_correct.CORRECT + backdrop_cases.CORRECT + mlp_cases.CORRECT + backprop_cases.CORRECT
+    from . import backdrop_cases, backprop_cases, linear_correct, mlp_cases, optimizer_cases
+    return (linear_correct.CORRECT + backdrop_cases.CORRECT + mlp_cases.CORRECT + backprop_cases.CORRECT
+            + optimizer_cases.CORRECT)
