@@ -31,7 +31,10 @@ def test_reference_module_is_the_exported_cells(module: str) -> None:
     missing = [c.splitlines()[0] for c in cells if c not in text]
     assert not missing, (f"Expected every exported cell in solutions/{module}.py; got none of the cells starting "
                          f"{missing}. Fix: regenerate solutions/{module}.py from the notebook.")
-    assert "### BEGIN SOLUTION" not in text and "### END SOLUTION" not in text
+    body = text[len(header):]
+    assert "".join(body.split()) == "".join("".join(cells).split()), \
+        (f"Expected solutions/{module}.py to hold the exported cells and nothing else (blank lines aside); "
+         "it differs. Fix: regenerate it from the notebook.")
 
 
 @pytest.mark.parametrize("module", [pytest.param(m, marks=mark, id=m) for m, (_, mark) in EXPORTS.items()])
