@@ -166,6 +166,9 @@ def compare_with_torch(cls: Any, kind: str, what: str, hint: str, **hp: Any) -> 
     torch_cls = torch_optimizer("SGD" if kind == "sgd" else "Adam")
     got = trajectory(_student(cls, **hp))
     want = trajectory(lambda m: torch_cls(m.parameters(), **hp))
+    if not same(want, trajectory(lambda m: Formula(m.parameters(), kind, **hp))):
+        raise CheckFailure(f"the genuine torch.optim.{torch_cls.__name__}", "one that disagrees with its textbook "
+                           "formula (was torch.optim changed in this kernel?)", "restart the kernel and run again.")
     if same(got, want):
         return
     mistakes = SGD_MISTAKES if kind == "sgd" else ADAM_MISTAKES
