@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 import torch
+from hypothesis import given, settings, strategies as st
 
 from autograder.checks import check_report
 from autograder.checks import backprop as backprop_checks
@@ -60,3 +61,38 @@ def test_a_rebound_torch_optim_sgd_is_refused(monkeypatch) -> None:
 @pytest.mark.optimizer
 def test_trajectories_have_at_least_four_steps_at_tolerance_1e_5() -> None:
     assert optimizer_checks.STEPS >= 4 and optimizer_checks.TOL["atol"] <= 1e-5
+
+
+# ---- properties (hypothesis): the catalogue's correct layers equal autograd on any shape -------------
+
+dims = st.integers(1, 6)
+
+
+@pytest.mark.backprop
+@settings(max_examples=40, deadline=None)
+@given(dims, dims, dims, st.integers(0, 2**31 - 1))
+def test_correct_lins_equal_autograd_and_a_transposed_w_g_is_always_caught(batch, n_in, n_out, seed) -> None:
+    inp, w, b, g = backprop_checks.lin_params(batch, n_in, n_out, seed=seed)
+    want = backprop_checks.autograd_vjp(backprop_checks._lin, [inp, w, b], g)
+    for cls in (bp.Lin, bp.LinPlain, bp.LinTorchEinsum, bp.LinOnesVector):
+        x, layer = inp.clone(), cls(w.clone(), b.clone())
+        backprop_checks.run_bwd(layer, [x], g.clone())
+        for got, ref in zip((x.g, layer.w.g, layer.b.g), want):
+            assert got.shape == ref.shape and torch.allclose(got, ref, rtol=1e-9, atol=1e-11), cls.__name__
+    layer = bp.LinTransposedWeightGrad(w.clone(), b.clone())
+    backprop_checks.run_bwd(layer, [inp.clone()], g.clone())
+    wrong = layer.w.g.shape != want[1].shape or not torch.allclose(layer.w.g, want[1], rtol=1e-9, atol=1e-11)
+    assert wrong or n_in == n_out == 1, f"Expected the transposed w.g caught for {(batch, n_in, n_out)}."
+
+
+@pytest.mark.backprop
+@settings(max_examples=40, deadline=None)
+@given(st.integers(1, 8), st.sampled_from([None, 1, 3]), st.integers(0, 2**31 - 1))
+def test_correct_mses_equal_autograd(n, width, seed) -> None:
+    inp = backprop_checks.rand(n, width or 1, seed=seed)
+    targ = backprop_checks.rand(n, seed=seed + 1) if width in (None, 1) else backprop_checks.rand(n, width, seed=seed + 1)
+    want, _ = backprop_checks.autograd_vjp(backprop_checks._mse, [inp, targ], None)
+    for cls in (bp.Mse, bp.MseRearrange, bp.MseTorchForward, bp.MseSumOverNumel):
+        x = inp.clone()
+        backprop_checks.run_bwd(cls(), [x, targ.clone()], None)
+        assert x.g.shape == want.shape and torch.allclose(x.g, want, rtol=1e-9, atol=1e-11), cls.__name__
