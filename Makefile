@@ -9,7 +9,7 @@ WORKERS ?= 2
 # The venv's tools first on PATH (nbgrader itself runs `alembic` from PATH).
 export PATH := $(abspath $(BIN)):$(PATH)
 
-.PHONY: help venv demo test release lab grade bench clean
+.PHONY: help venv demo test release lab grade bench bench-course clean
 
 help:
 	@echo "make demo     generate the student notebooks, autograde the demo class, print grades"
@@ -18,6 +18,7 @@ help:
 	@echo "make lab      open JupyterLab on the course"
 	@echo "make grade A=01_iter1 SUBMISSIONS=path   grade a class (see README)"
 	@echo "make bench    benchmark serial vs parallel grading"
+	@echo "make bench-course   one epoch of the logistic model vs plain slicing, and the whole course"
 
 venv: $(STAMP)
 
@@ -44,6 +45,9 @@ grade: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python tools/bench_grading.py $(ARGS)
+
+bench-course: $(STAMP)
+	$(BIN)/python tools/bench_course.py $(ARGS)
 
 clean:
 	rm -rf demo_out grading_out gradebook.db .pytest_cache
