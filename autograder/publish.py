@@ -79,8 +79,8 @@ def badge_cell(where: Published, assignment: str):
     """The markdown cell at the top of a student notebook: the badge and what the first cell will do."""
     import nbformat
     cell = nbformat.v4.new_markdown_cell(
-        f"{where.badge(assignment)} Run it on Colab's free GPU: the first code cell fetches the course "
-        f"from [{where.repository}]({where.web_url}) and installs what Colab lacks.")
+        f"{where.badge(assignment)} In Colab (CPU or GPU runtime), the first code cell fetches the course "
+        f"from [{where.repository}]({where.web_url}) and installs only what Colab lacks.")
     cell.metadata["tags"] = [BADGE_TAG]
     cell.id = BADGE_TAG  # a fixed id, so that every release writes the same file
     return cell

@@ -329,3 +329,17 @@ def test_setup_cell_without_network_stops_with_one_sentence(tmp_path):
     assert last == (f"Could not download the course from {where.git_url} (branch {where.branch}): connect this "
                     "runtime to the internet, then run this cell again."), f"Expected one sentence; got {last!r}."
     assert not (content / where.name).exists(), "Expected no half-cloned folder left behind."
+
+
+def test_course_device_forces_the_device_and_rejects_nonsense(monkeypatch):
+    import torch
+    from autograder.notebook import DEVICE_ENV, pick_device
+    monkeypatch.setenv(DEVICE_ENV, "cpu")
+    assert pick_device() == torch.device("cpu")
+    monkeypatch.setenv(DEVICE_ENV, "tpu")
+    with pytest.raises(ValueError, match="Expected COURSE_DEVICE"):
+        pick_device()
+    if not torch.cuda.is_available():
+        monkeypatch.setenv(DEVICE_ENV, "cuda")
+        with pytest.raises(ValueError, match="with a GPU present"):
+            pick_device()
