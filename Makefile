@@ -9,15 +9,16 @@ WORKERS ?= 2
 # The venv's tools first on PATH (nbgrader itself runs `alembic` from PATH).
 export PATH := $(abspath $(BIN)):$(PATH)
 
-.PHONY: help venv demo test release lab grade bench clean
+.PHONY: help venv demo test release lab grade bench bench-course clean
 
 help:
 	@echo "make demo     generate the student notebooks, autograde the demo class, print grades"
 	@echo "make test     run the test suite (pytest; one stage: make test ARGS='-m iter2')"
-	@echo "make release  regenerate notebooks/ from solutions/ with nbgrader"
+	@echo "make release  regenerate notebooks/ from solutions/ with nbgrader; stamp [tool.course] (setup cells, Colab badges, README table)"
 	@echo "make lab      open JupyterLab on the course"
 	@echo "make grade A=01_iter1 SUBMISSIONS=path   grade a class (see README)"
 	@echo "make bench    benchmark serial vs parallel grading"
+	@echo "make bench-course   one epoch of the logistic model vs plain slicing, and the whole course"
 
 venv: $(STAMP)
 
@@ -31,7 +32,9 @@ test: $(STAMP)
 	$(BIN)/python -m pytest $(ARGS)
 
 release: $(STAMP)
+	$(BIN)/course sync-setup
 	$(BIN)/course release
+	$(BIN)/python -m autograder.publish
 
 lab: $(STAMP)
 	$(BIN)/jupyter lab notebooks/
@@ -42,6 +45,9 @@ grade: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python tools/bench_grading.py $(ARGS)
+
+bench-course: $(STAMP)
+	$(BIN)/python tools/bench_course.py $(ARGS)
 
 clean:
 	rm -rf demo_out grading_out gradebook.db .pytest_cache

@@ -47,4 +47,6 @@ def release(dest: Path = NOTEBOOKS, db: Path | None = None) -> list[Path]:
         nbgrader("generate_assignment", a, "--force", db=db,
                  extra=(f"--CourseDirectory.release_directory={dest}",))
         written += sorted((dest / a).glob("*.ipynb"))
+    from .publish import stamp_release
+    stamp_release(dest)  # the published location: setup cells and "Open in Colab" badges
     return written

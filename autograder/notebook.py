@@ -1,16 +1,25 @@
 """What every notebook does first: seeds, device, plotting defaults, and an early import of the checks."""
 from __future__ import annotations
 
+import os
 import random
+import sys
 
 import numpy as np
 import torch
 
 SEED = 42
+DEVICE_ENV = "COURSE_DEVICE"  # "cpu" or "cuda": force the device (the tests force the CPU)
 
 
 def pick_device() -> torch.device:
-    """The device used throughout: CUDA when available (Colab GPU), otherwise the CPU."""
+    """The device used throughout: $COURSE_DEVICE if set, else CUDA when available (Colab GPU), else the CPU."""
+    forced = os.environ.get(DEVICE_ENV, "").strip()
+    if forced:
+        if forced not in ("cpu", "cuda") or (forced == "cuda" and not torch.cuda.is_available()):
+            raise ValueError(f"Expected {DEVICE_ENV} to be 'cpu' or 'cuda' (with a GPU present); got {forced!r}. "
+                             f"Hint: unset it to let the course pick the device.")
+        return torch.device(forced)
     return torch.device("cuda" if torch.cuda.is_available() else "cpu")
 
 
@@ -21,8 +30,17 @@ def seed_everything(seed: int = SEED) -> None:
     torch.manual_seed(seed)
 
 
+def _drop_duplicate_paths() -> None:
+    """Keep the first of repeated sys.path entries (a second run of the Colab setup cell adds one)."""
+    sys.path[:] = list(dict.fromkeys(sys.path))
+
+
 def setup_notebook(seed: int = SEED) -> torch.device:
     """Seed, choose the device and import the checks before any student code runs; safe to call twice."""
+    from .colab import in_colab, install_missing
+    if in_colab():
+        _drop_duplicate_paths()
+        install_missing()
     import autograder.checks  # noqa: F401 - imported before student code, so it holds the real torch functions
     import matplotlib
     matplotlib.rcParams.update({"figure.figsize": (6, 3.5), "figure.dpi": 90})

@@ -1,18 +1,25 @@
-"""The first code cell of every notebook, defined once here (tests and `course sync-setup` keep them identical)."""
+"""The first code cell of every notebook, built once here from where the course is published.
 
-# Where Colab clones the course from. Forks change this one line and run `course sync-setup`.
-COURSE_REPO = "https://github.com/mlp-course/mlp-course.git"
+`course sync-setup` writes it into solutions/, `make release` into notebooks/, and tests keep them
+identical. Locally it only imports the course; in Colab it first clones the published repository
+(pyproject.toml's [tool.course]) into the notebook's folder, /content, once.
+"""
+from __future__ import annotations
 
-SETUP_CELL = f'''# Setup: identical in every notebook (source: autograder/setup_cell.py). Safe to run twice.
-import importlib.util, subprocess, sys
-from pathlib import Path
-if "google.colab" in sys.modules:  # Colab: fetch the course (code + data) and any missing package, once
-    if not Path("/content/mlp-course").exists():
-        subprocess.run(["git", "clone", "-q", "--depth=1", "{COURSE_REPO}", "/content/mlp-course"], check=True)
-    missing = [p for p in ("fastai", "einops", "hypothesis") if importlib.util.find_spec(p) is None]
-    if missing:
-        subprocess.run([sys.executable, "-m", "pip", "install", "-q", *missing], check=True)
-    if "/content/mlp-course" not in sys.path:
-        sys.path.insert(0, "/content/mlp-course")
+from .publish import Published, published
+
+
+def setup_cell(where: Published) -> str:
+    """The setup cell's source for a course published at `where`."""
+    folder, url, branch = where.name, where.git_url, where.branch
+    return f'''# @title Setup: run this cell first. It is the same in every notebook and safe to run twice. {{ display-mode: "form" }}
+import os, subprocess, sys
+if "google.colab" in sys.modules:  # Colab: fetch the course (code + data) once, from {where.web_url}
+    if not os.path.isdir("{folder}") and subprocess.run(["git", "clone", "-q", "--depth=1", "-b", "{branch}", "{url}"]).returncode:
+        sys.exit("Could not download the course from {url} (branch {branch}): connect this runtime to the internet, then run this cell again.")
+    sys.path.insert(0, os.path.abspath("{folder}"))  # setup_notebook() drops the copy a second run adds
 from autograder.notebook import setup_notebook
 device = setup_notebook()'''
+
+
+SETUP_CELL = setup_cell(published())

@@ -6,7 +6,6 @@ figure, activation statistics and plots.
 """
 from __future__ import annotations
 
-import random
 import time
 from typing import Callable, Iterable, Iterator, Sequence
 
@@ -19,13 +18,27 @@ TAIL = 100  # "loss after one epoch" = mean training loss over the last TAIL bat
 Batch = tuple[torch.Tensor, torch.Tensor]
 
 
+_ON_DEVICE: dict[tuple[int, str], tuple] = {}  # (mnist, its tensors on the device): one copy, reused
+
+
+def on_device(mnist, device: torch.device | str) -> tuple[torch.Tensor, ...]:
+    """x_train, y_train, x_valid, y_valid on `device`, copied there once per session (not once per batch)."""
+    key = (id(mnist), str(torch.device(device)))
+    if key not in _ON_DEVICE:
+        _ON_DEVICE.clear()  # keep at most one copy (GPU memory)
+        tensors = tuple(t.to(device) for t in (mnist.x_train, mnist.y_train, mnist.x_valid, mnist.y_valid))
+        _ON_DEVICE[key] = (mnist, tensors)  # holding mnist keeps its id from being reused
+    return _ON_DEVICE[key][1]
+
+
 def mnist_dataloaders(mnist, bs: int = 64, device: torch.device | str = "cpu", seed: int = 42):
-    """fastai DataLoaders over the train/validation tensors, shuffled in an order fixed by `seed`."""
-    from fastai.data.core import DataLoaders
-    random.seed(seed)  # fastai's DataLoader draws its shuffling RNG from Python's `random`
-    train_ds = list(zip(mnist.x_train, mnist.y_train))
-    valid_ds = list(zip(mnist.x_valid, mnist.y_valid))
-    return DataLoaders.from_dsets(train_ds, valid_ds, bs=bs, device=device)
+    """fastai DataLoaders over the train/validation tensors on `device`, shuffled in an order fixed by `seed`.
+
+    The batches are those of fastai's `DataLoaders.from_dsets` over (x, y) pairs, in the same order,
+    but each one is a single indexing operation on tensors already on the device (autograder/batches.py).
+    """
+    from .batches import tensor_dataloaders
+    return tensor_dataloaders(*on_device(mnist, device), bs=bs, seed=seed)
 
 
 def tensor_batches(x: torch.Tensor, y: torch.Tensor, bs: int, shuffle: bool = True,
@@ -36,7 +49,7 @@ def tensor_batches(x: torch.Tensor, y: torch.Tensor, bs: int, shuffle: bool = Tr
     order = order.to(x.device)
     for i in range(0, n, bs):
         idx = order[i:i + bs]
-        yield x[idx], y[idx]
+        yield x.index_select(0, idx), y.index_select(0, idx)  # one gather per batch; faster than x[idx] on CPU
 
 
 def fit_one_epoch(update: Callable[[torch.Tensor, torch.Tensor, float], float],
