@@ -9,7 +9,7 @@ WORKERS ?= 2
 # The venv's tools first on PATH (nbgrader itself runs `alembic` from PATH).
 export PATH := $(abspath $(BIN)):$(PATH)
 
-.PHONY: help venv demo test release lab grade bench clean
+.PHONY: help venv demo test release lab grade bench clean browser-test student-edition
 
 help:
 	@echo "make demo     generate the student notebooks, autograde the demo class, print grades"
@@ -18,6 +18,7 @@ help:
 	@echo "make lab      open JupyterLab on the course"
 	@echo "make grade A=01_iter1 SUBMISSIONS=path   grade a class (see README)"
 	@echo "make bench    benchmark serial vs parallel grading"
+	@echo "make browser-test   install Chromium (apt) if missing, run JupyterLab + formgrader in it"
 
 venv: $(STAMP)
 
@@ -43,5 +44,12 @@ grade: $(STAMP)
 bench: $(STAMP)
 	$(BIN)/python tools/bench_grading.py $(ARGS)
 
+# Debian's Chromium (Playwright's own browser download is not used); screenshots go to browser_out/.
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+browser-test: $(STAMP)
+	@test -x /usr/bin/chromium || { echo ">> installing Chromium from apt"; \
+	  $(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq chromium chromium-driver; }
+	BROWSER_SCREENSHOTS=$(abspath $(or $(SHOTS),browser_out)) $(BIN)/python -m pytest -m browser $(ARGS)
+
 clean:
-	rm -rf demo_out grading_out gradebook.db .pytest_cache
+	rm -rf demo_out grading_out gradebook.db .pytest_cache browser_out
