@@ -19,6 +19,7 @@ help:
 	@echo "make grade A=01_iter1 SUBMISSIONS=path   grade a class (see README)"
 	@echo "make bench    benchmark serial vs parallel grading"
 	@echo "make browser-test   install Chromium (apt) if missing, run JupyterLab + formgrader in it"
+	@echo "make student-edition   write dist/student-edition: notebooks, data, self-checks; no answers"
 
 venv: $(STAMP)
 
@@ -51,5 +52,8 @@ browser-test: $(STAMP)
 	  $(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq chromium chromium-driver; }
 	BROWSER_SCREENSHOTS=$(abspath $(or $(SHOTS),browser_out)) $(BIN)/python -m pytest -m browser $(ARGS)
 
+student-edition: $(STAMP)
+	$(BIN)/python tools/student_edition.py --out $(or $(OUT),dist/student-edition)
+
 clean:
-	rm -rf demo_out grading_out gradebook.db .pytest_cache browser_out
+	rm -rf demo_out grading_out gradebook.db .pytest_cache browser_out dist
