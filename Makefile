@@ -9,7 +9,7 @@ WORKERS ?= 2
 # The venv's tools first on PATH (nbgrader itself runs `alembic` from PATH).
 export PATH := $(abspath $(BIN)):$(PATH)
 
-.PHONY: help venv demo test release lab grade bench bench-course clean
+.PHONY: help venv demo test release lab grade bench bench-course clean browser-test student-edition
 
 help:
 	@echo "make demo     generate the student notebooks, autograde the demo class, print grades"
@@ -19,6 +19,8 @@ help:
 	@echo "make grade A=01_iter1 SUBMISSIONS=path   grade a class (see README)"
 	@echo "make bench    benchmark serial vs parallel grading"
 	@echo "make bench-course   one epoch of the logistic model vs plain slicing, and the whole course"
+	@echo "make browser-test   install Chromium (apt) if missing, run JupyterLab + formgrader in it"
+	@echo "make student-edition   write dist/student-edition: notebooks, data, self-checks; no answers"
 
 venv: $(STAMP)
 
@@ -49,5 +51,15 @@ bench: $(STAMP)
 bench-course: $(STAMP)
 	$(BIN)/python tools/bench_course.py $(ARGS)
 
+# Debian's Chromium (Playwright's own browser download is not used); screenshots go to browser_out/.
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+browser-test: $(STAMP)
+	@test -x /usr/bin/chromium || { echo ">> installing Chromium from apt"; \
+	  $(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq chromium chromium-driver; }
+	BROWSER_SCREENSHOTS=$(abspath $(or $(SHOTS),browser_out)) $(BIN)/python -m pytest -m browser $(ARGS)
+
+student-edition: $(STAMP)
+	$(BIN)/python tools/student_edition.py --out $(or $(OUT),dist/student-edition)
+
 clean:
-	rm -rf demo_out grading_out gradebook.db .pytest_cache
+	rm -rf demo_out grading_out gradebook.db .pytest_cache browser_out dist

@@ -1,14 +1,22 @@
 """nbgrader configuration: solutions/ is the single source, notebooks/ the generated release."""
+import os
 from pathlib import Path
 
 c = get_config()  # noqa: F821 - provided by nbgrader
 
 ROOT = Path(__file__).resolve().parent
-c.CourseDirectory.root = str(ROOT)
-c.CourseDirectory.course_id = "mlp-course"
-c.CourseDirectory.source_directory = "solutions"
-c.CourseDirectory.release_directory = "notebooks"
-c.CourseDirectory.db_url = f"sqlite:///{ROOT / 'gradebook.db'}"
+# Running a class (README "Running a class"): three environment variables, all optional.
+#   COURSE_ROOT      where the gradebook and submitted/, autograded/, feedback/ live (default: this repository)
+#   COURSE_ID        the exchange's course id (default mlp-course)
+#   COURSE_EXCHANGE  the exchange directory shared with the students (default /srv/nbgrader/exchange)
+# The students list is imported into the gradebook: `nbgrader db student import students.csv`.
+COURSE_ROOT = Path(os.environ.get("COURSE_ROOT") or ROOT).resolve()
+c.CourseDirectory.root = str(COURSE_ROOT)
+c.CourseDirectory.course_id = os.environ.get("COURSE_ID") or "mlp-course"
+c.CourseDirectory.source_directory = str(ROOT / "solutions")
+c.CourseDirectory.release_directory = str(ROOT / "notebooks")
+c.CourseDirectory.db_url = f"sqlite:///{COURSE_ROOT / 'gradebook.db'}"
+c.Exchange.root = os.environ.get("COURSE_EXCHANGE") or "/srv/nbgrader/exchange"
 
 # Student stubs: a clear NotImplementedError instead of nbgrader's bare one.
 c.ClearSolutions.code_stub = {

@@ -31,9 +31,21 @@ def cmd_grade(args: argparse.Namespace) -> int:
         print(f"error: Expected an assignment in {known} or 'all'; got {args.assignment!r}.", file=sys.stderr)
         return 2
     limits = Limits(args.cell_timeout, args.notebook_timeout, args.memory_mb)
+    if args.shard:  # one slice of the class (autograder/grading/shard.py)
+        from .grading.shard import grade_shard
+        grade_shard(chosen, Path(args.submissions), Path(args.out), args.shard, workers=args.workers,
+                    limits=limits, progress=not args.no_progress)
+        return 0
     results = grade_submissions(chosen, Path(args.submissions), Path(args.out), workers=args.workers,
                                 limits=limits, progress=not args.no_progress)
     return 0 if results else 1
+
+
+def cmd_merge(args: argparse.Namespace) -> int:
+    """Join the shards' grades.csv and feedback into one output folder (autograder/grading/shard.py)."""
+    from .grading.shard import merge
+    merge([Path(o) for o in args.outs], Path(args.out))
+    return 0
 
 
 def cmd_sync_setup(args: argparse.Namespace) -> int:
@@ -62,7 +74,12 @@ def _grade_parser(sub: argparse._SubParsersAction) -> None:
     g.add_argument("--notebook-timeout", type=int, default=900, help="seconds per notebook (default 900)")
     g.add_argument("--memory-mb", type=int, default=4096, help="address-space cap per kernel (default 4096)")
     g.add_argument("--no-progress", action="store_true", help="no progress bar")
+    g.add_argument("--shard", metavar="I/N", help="grade only slice I of N (0 <= I < N), by a hash of the student id")
     g.set_defaults(fn=cmd_grade)
+    m = sub.add_parser("merge", help="join the grades.csv and feedback of `grade --shard` runs")
+    m.add_argument("outs", nargs="+", metavar="OUT_DIR", help="the shards' output folders")
+    m.add_argument("--out", default="grading_out", help="merged output folder (default grading_out)")
+    m.set_defaults(fn=cmd_merge)
 
 
 def main(argv: list[str] | None = None) -> int:
