@@ -23,6 +23,21 @@ class RandnMatmul(nn.Module):
         return out if self.bias is None else out + self.bias
 
 
+class ArticleIteration1(nn.Module):
+    """Iteration 1 as the source article wrote it: no bias argument, always a randn bias, ValueError on a bad size."""
+
+    def __init__(self, in_features, out_features):
+        super().__init__()
+        self.in_features, self.out_features = in_features, out_features
+        self.weight = nn.Parameter(torch.randn(out_features, in_features))
+        self.bias = nn.Parameter(torch.randn(out_features))
+
+    def forward(self, x):
+        if x.shape[-1] != self.in_features:
+            raise ValueError(f"Wrong input size: expected {self.in_features} features, got {x.shape[-1]}")
+        return x @ self.weight.T + self.bias
+
+
 class RandnEinsum(nn.Module):
     """Iteration 1 with einsum and register_parameter."""
 
@@ -140,6 +155,7 @@ class KaimingResetParameters(nn.Module):
 CORRECT = [
     Correct("linear_randn", "randn, x @ W.T", RandnMatmul, "iter1"),
     Correct("linear_randn", "randn, einsum, register_parameter", RandnEinsum, "iter1"),
+    Correct("linear_randn", "the article's iteration 1 (always a bias, no bias argument)", ArticleIteration1, "iter1"),
     Correct("linear_kaiming", "einsum + nn.init", KaimingEinsum, "iter2"),
     Correct("linear_kaiming", "manual uniform_ + matmul", KaimingManualUniform, "iter2"),
     Correct("linear_kaiming", "addmm + (rand*2-1)*bound", KaimingAddmm, "iter2"),
