@@ -164,6 +164,15 @@ def _recording_layers(cls: type) -> tuple[type, type, list[tuple]]:
     return double, add, calls
 
 
+def value_summary(value: Any) -> str:
+    """What a student's code returned, without memory addresses or module names (stable across runs)."""
+    if isinstance(value, torch.Tensor):
+        return f"a tensor shaped {tuple(value.shape)}"
+    if isinstance(value, (list, tuple)):
+        return f"a {type(value).__name__} of {len(value)}: " + ", ".join(type(v).__name__ for v in value[:6])
+    return f"{type(value).__name__}" if value is not None else "None"
+
+
 def check_module_call(cls: Any) -> None:
     """m(*args) returns forward(*args), for one and for two inputs."""
     double, add, calls = _recording_layers(cls)
@@ -171,7 +180,7 @@ def check_module_call(cls: Any) -> None:
     for what, layer, args, want in (("Double()(x)", double(), (x,), 2 * x), ("Add()(a, b)", add(), (a, b), a + b)):
         got = adapters.call(layer, *args)
         if not isinstance(got, torch.Tensor) or not close(got, want, **TOL):
-            raise CheckFailure(f"{what} to return forward's output", f"{got!r}"[:80],
+            raise CheckFailure(f"{what} to return forward's output", value_summary(got),
                                "__call__ stores the inputs, calls self.forward(*args), stores and returns the output.")
     if calls:
         raise CheckFailure("__call__ to run forward only", "a call to bwd during __call__ (before out.g exists)",
@@ -346,7 +355,7 @@ def _lin_grad(cls: Any, which: int) -> None:
         got, want, (inp, w, b, g) = _run_lin(cls, shape, seed=50 + 10 * k)
         ones = torch.ones_like(g)
         name, hint, mistakes = [
-            ("inp.g", "inp.g = out.g @ self.w.T (shape (batch, in)).",
+            ("inp.g", "inp.g is out.g times the transpose of w, shaped (batch, in) like inp.",
              [(NO_OUT_G, lambda: ones @ w.T)]),
             ("w.g", "inp.T @ out.g (shape (in, out), like w), or einops.einsum(inp, out.g, 'batch i, batch o -> i o').",
              [(NO_OUT_G, lambda: inp.T @ ones),
@@ -585,13 +594,14 @@ def check_model_forward(cls: Any) -> None:
         stored = getattr(model, "layers", None)
         if not isinstance(stored, (list, tuple)) or len(stored) != len(model_layers(sizes, acts)):
             raise CheckFailure("Model(layers, loss) to keep the layers in self.layers (a list)",
-                               f"self.layers = {stored!r}"[:80], "self.layers = list(layers); self.loss = loss.")
+                               f"self.layers = {value_summary(stored)}", "self.layers = list(layers); self.loss = loss.")
         got = adapters.call(model, x, targ)
         want, _ = _torch_loss(seq, x, targ)
         if not isinstance(got, torch.Tensor) or got.numel() != 1 or not close(got.reshape(()), want, **TOL):
             raise CheckFailure(f"the loss {float(want):.6g} of nn.Sequential with the same weights "
                                f"({len(model_layers(sizes, acts))} layers {model_layers(sizes, acts)})",
-                               f"{got!r}"[:80], "x = layer(x) for every layer in order, then return self.loss(x, targ).")
+                               value_summary(got), "run every layer in order on x, then return the loss of the last "
+                               "output and targ.")
 
 
 def model_layers(sizes: Sequence[int], acts: Sequence[str]) -> list[str]:
