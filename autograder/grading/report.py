@@ -34,11 +34,11 @@ def read_csv(path: Path) -> list[dict[str, str]]:
 
 def table(results: list[Result], width: int = 70) -> str:
     """A short table for the terminal: score, status and the reason cut to fit."""
-    lines = [f"{'student':<22} {'assignment':<10} {'score':>9}  {'status':<8} reason",
-             "-" * (52 + width // 2)]
+    lines = [f"{'student':<22} {'assignment':<12} {'score':>9}  {'status':<8} reason",
+             "-" * (54 + width // 2)]
     for r in results:
         reason = r.reason if len(r.reason) <= width else r.reason[: width - 1] + "…"
-        lines.append(f"{r.student:<22} {r.assignment:<10} {r.score:>4g}/{r.max_score:<4g}  {r.status:<8} {reason}")
+        lines.append(f"{r.student:<22} {r.assignment:<12} {r.score:>4g}/{r.max_score:<4g}  {r.status:<8} {reason}")
     return "\n".join(lines)
 
 
