@@ -25,11 +25,6 @@ CLASS_HEAD = ("import torch\nfrom torch import nn\nimport torch.nn.functional as
               "class MyLinear(nn.Module):\n"
               "    def __init__(self, in_features: int, out_features: int, bias: bool = True):\n"
               "        super().__init__()\n")
-GOOD_FORWARD = ("    def forward(self, x):\n"
-                "        if x.shape[-1] != self.in_features:\n"
-                "            raise ValueError(f'expected {self.in_features} features; got {tuple(x.shape)}')\n"
-                "        out = x @ self.weight.T\n"
-                "        return out + self.bias if self.bias is not None else out\n")
 
 # Common mistakes, each a whole MyLinear a student might write.
 TRANSPOSED = CLASS_HEAD + (
