@@ -1,0 +1,1 @@
+"""Grader integrity: checks that student code cannot reach (issue 13)."""
