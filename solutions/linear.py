@@ -6,20 +6,19 @@ from torch import nn
 
 
 class MyLinearRandn(nn.Module):
-    """Iteration 1: y = x @ W.T + b with W and b drawn from N(0, 1)."""
+    """Iteration 1: y = x @ W.T + b with W and b drawn from N(0, 1); always a bias (bias=False is iteration 2)."""
 
-    def __init__(self, in_features: int, out_features: int, bias: bool = True):
+    def __init__(self, in_features: int, out_features: int):
         super().__init__()
         self.in_features, self.out_features = in_features, out_features
         self.weight = nn.Parameter(torch.randn(out_features, in_features))
-        self.bias = nn.Parameter(torch.randn(out_features)) if bias else None
+        self.bias = nn.Parameter(torch.randn(out_features))
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         if x.shape[-1] != self.in_features:
             raise ValueError(f"MyLinear expected input with {self.in_features} features "
                              f"in the last dimension; got shape {tuple(x.shape)}.")
-        out = x @ self.weight.T
-        return out + self.bias if self.bias is not None else out
+        return x @ self.weight.T + self.bias
 
 
 class MyLinear(nn.Module):

@@ -49,9 +49,12 @@ def load_into(layer: nn.Module, ref: nn.Module) -> None:
         weight = getattr(layer, "weight", None)
         swapped = isinstance(weight, torch.Tensor) and tuple(weight.shape) == tuple(ref.weight.shape)[::-1] \
             and weight.shape[0] != weight.shape[1]
+        no_bias = ref.bias is not None and "bias" not in layer.state_dict()
         raise CheckFailure(f"nn.Linear's state_dict (keys {list(ref.state_dict())}) to load into your layer",
                            f"an error: {' '.join(str(e).split())[:240]}",
                            WRONG_LAYOUT if swapped else
+                           "you forgot the bias parameter: self.bias = nn.Parameter(...) shaped (out_features,)."
+                           if no_bias else
                            "name the parameters weight and bias, shaped like nn.Linear's, both nn.Parameters.")
 
 

@@ -148,15 +148,14 @@ EXPECTED: dict[str, tuple[str | float, str]] = {
     "correct": ("full", ""),
     "blank": ("zero", ""),
     # weight (in, out) and x @ weight: fails parameters (2), forward (2), and gradients (1) and
-    # state_dict (1) because nn.Linear's weight does not load; bias=False (1) fails on `+ None`;
-    # a bad input raises RuntimeError, not ValueError (1). Only the randn statistics pass: 2/10.
+    # state_dict (1) because nn.Linear's weight does not load; a bad input raises RuntimeError, not
+    # ValueError (2). Only the randn statistics pass: 2/10.
     "transposed_weight": (2.0, ""),
     # no bias at all: parameters, forward, gradients and state_dict fail (nn.Linear's bias does not
-    # load), bias=False finds no `bias` attribute instead of None, no ValueError, and the randn check
-    # finds no bias to draw from: every check fails, 0/10.
+    # load), no ValueError, and the randn check finds no bias to draw from: every check fails, 0/10.
     "missing_bias": (0.0, ""),
-    # a correct layer that calls sys.exit() on a wrong feature count: only that check fails (1): 9/10.
-    "sys_exit_on_bad_input": (9.0, ""),
+    # a correct layer that calls sys.exit() on a wrong feature count: only that check fails (2): 8/10.
+    "sys_exit_on_bad_input": (8.0, ""),
     # forward = F.linear: the required "built from tensors" check fails, which zeroes the exercise
     # although the layer behaves like nn.Linear: 0/10.
     "f_linear": (0.0, ""),
