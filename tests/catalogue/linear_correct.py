@@ -23,6 +23,23 @@ class RandnMatmul(nn.Module):
         return out if self.bias is None else out + self.bias
 
 
+class ArticleIteration1(nn.Module):
+    """Iteration 1 as the article wrote it: randn weight and bias, always a bias (no bias argument), and a
+    ValueError (where the article called sys.exit) when the input has the wrong size."""
+
+    def __init__(self, in_features, out_features):
+        super().__init__()
+        self.in_features = in_features
+        self.out_features = out_features
+        self.weight = nn.Parameter(torch.randn(out_features, in_features))
+        self.bias = nn.Parameter(torch.randn(out_features))
+
+    def forward(self, input):
+        if input.size(1) != self.in_features:
+            raise ValueError(f"Wrong input size: expected {self.in_features} features, got {input.size(1)}")
+        return torch.matmul(input, self.weight.t()) + self.bias
+
+
 class RandnEinsum(nn.Module):
     """Iteration 1 with einsum and register_parameter."""
 
@@ -158,6 +175,7 @@ class KaimingResetParameters(nn.Module):
 
 CORRECT = [
     Correct("linear_randn", "randn, x @ W.T", RandnMatmul, "iter1"),
+    Correct("linear_randn", "the article's iteration 1: always a bias, ValueError", ArticleIteration1, "iter1"),
     Correct("linear_randn", "randn, einsum, register_parameter", RandnEinsum, "iter1"),
     Correct("linear_kaiming", "einsum + nn.init", KaimingEinsum, "iter2"),
     Correct("linear_kaiming", "manual uniform_ + matmul", KaimingManualUniform, "iter2"),
