@@ -146,7 +146,7 @@ def _describe(exc: BaseException, diagnosis: str | None = None) -> str:
         return ("Expected your code to run to the end; got KeyboardInterrupt. Hint: do not raise "
                 "KeyboardInterrupt in a layer.")
     if isinstance(exc, NotImplementedError):
-        return ("Expected a working implementation; got NotImplementedError. Hint: replace the "
+        return (f"Expected a working implementation; got NotImplementedError{_where(exc)}. Hint: replace the "
                 "`raise NotImplementedError` stub with your code.")
     where = _where(exc)
     text = str(exc).splitlines()[0] if str(exc) else ""
@@ -158,7 +158,12 @@ def _where(exc: BaseException) -> str:
     """' (at line N: `code`)' for the innermost frame of the student's code (not torch's, not the checks')."""
     frames = [f for f in traceback.extract_tb(exc.__traceback__)
               if not any(part in f.filename for part in ("/torch/", "/autograder/checks/", "/site-packages/"))]
-    return f" (at line {frames[-1].lineno}: `{(frames[-1].line or '').strip()}`)" if frames else ""
+    if not frames:
+        return ""
+    f = frames[-1]
+    where = f"in {f.name}, " if f.name != "<module>" else ""
+    code = f": `{f.line.strip()}`" if (f.line or "").strip() else ""
+    return f" ({where}at line {f.lineno}{code})"
 
 
 def _hint_of(exc: BaseException, diagnosis: str | None) -> str:
