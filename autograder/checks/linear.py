@@ -1,6 +1,7 @@
 """Checks shared by both MyLinear iterations: the student's layer against torch's nn.Linear."""
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import torch
@@ -92,7 +93,7 @@ def explain(exc: BaseException, cls: Any) -> str | None:
         return BIAS_ARG
     if isinstance(exc, IndexError) and "out of range" in text:
         return LAST_DIM
-    if "same device" in text or "meta" in text:
+    if "same device" in text or re.search(r"\bmeta\b", text):
         return DEVICE
     return None
 

@@ -70,7 +70,7 @@ def explain_relu(exc: BaseException, cls: Any) -> str | None:
     text = str(exc)
     if "ambiguous" in text:
         return f"Python's max(0, x) compares a whole tensor with 0 and cannot decide: {RELU_FORMS}"
-    if "same device" in text or "meta" in text:
+    if "same device" in text or re.search(r"\bmeta\b", text):
         return "create new tensors with torch.zeros_like(x) (or device=x.device), not torch.zeros(x.shape)"
     if "leaf Variable" in text or "in-place" in text:
         return "you changed the input in place: return a new tensor (x.clamp(min=0)), no x[x < 0] = 0"
