@@ -51,10 +51,10 @@ def test_demo_student_gets_expected_grade(graded, student):
 
 # What the feedback page of each mistake must tell the student (the grade() report survives HideHiddenTests).
 FEEDBACK_SAYS = {
-    "transposed_weight": "you multiplied by weight without transposing it",
+    "transposed_weight": "your weight is stored as (in_features, out_features)",
     "missing_bias": "Unexpected key(s) in state_dict",
     "sys_exit_on_bad_input": "SystemExit (sys.exit was called)",
-    "f_linear": "a call to torch.nn.functional.linear",
+    "f_linear": "a call to F.linear (torch.nn.functional.linear)",
 }
 
 

@@ -171,6 +171,11 @@ def _error_text(cell: nbformat.NotebookNode) -> str:
     return " | ".join(f"{o['ename']}: {o['evalue']}" for o in cell.get("outputs", []) if o["output_type"] == "error")
 
 
+def _stdout(cell: nbformat.NotebookNode) -> str:
+    """Everything a cell printed to stdout."""
+    return "".join(o["text"] for o in cell.get("outputs", []) if o.get("name") == "stdout")
+
+
 @pytest.mark.parametrize("assignment", [pytest.param(a, marks=getattr(pytest.mark, m), id=a)
                                         for a, m in STAGES.items()])
 def test_student_notebook_runs_and_its_self_checks_name_the_stub(assignment):
@@ -185,9 +190,11 @@ def test_student_notebook_runs_and_its_self_checks_name_the_stub(assignment):
         for exercise in graded_here:
             if f'self_check("{exercise}"' in cell.source:
                 checked.add(exercise)
-                assert "NotImplementedError" in _error_text(cell), (
-                    f"Expected the stub's self-check for {exercise} to fail with NotImplementedError; "
-                    f"got {_error_text(cell) or 'no error'}.")
+                first = _stdout(cell).splitlines()[0] if _stdout(cell) else ""
+                assert first.startswith(f"FAIL {exercise}") and "NotImplementedError" in first, (
+                    f"Expected the stub's self-check for {exercise} to print a first line 'FAIL {exercise}: ...' "
+                    f"naming NotImplementedError; got {first!r} (errors: {_error_text(cell) or 'none'}).")
+                assert not _error_text(cell), f"Expected a failing self-check not to raise; got {_error_text(cell)}."
     assert checked == graded_here, f"Expected a self-check for each of {sorted(graded_here)}; found {sorted(checked)}."
     print(f"{assignment} (student stubs): executed in {seconds:.1f} s")
 
@@ -251,3 +258,12 @@ def test_mlp_solutions_match_solutions_mlp():
     assert torch.equal(ns["ReLU"]()(x), mlp.ReLU()(x))
     for dims in [(), (0, 1), (1, -2), (-3, -1)]:
         assert torch.equal(ns["Flatten"](*dims)(x), mlp.Flatten(*dims)(x)), f"Flatten{dims} differs"
+
+
+@pytest.mark.iter2
+def test_iteration2_randn_comparison_is_notebook_1s_layer():
+    """02 says its randn layer is notebook 1's: same numbers after the same seed, so the same figures."""
+    r1, r2 = solution_results("01_iter1"), solution_results("02_iter2")
+    for key in ("iter1_loss", "iter1_valid_acc"):
+        assert abs(r1[key] - r2[key]) < 1e-9, \
+            f"Expected 02's randn comparison to repeat notebook 1's {key} {r1[key]:.6f}; got {r2[key]:.6f}."

@@ -1,7 +1,10 @@
 """Checks for every exercise. Visible self-checks and nbgrader's hidden tests call the same functions.
 
-    self_check("linear_randn", MyLinear)   # prints the report; raises a short error if anything failed
+    self_check("linear_randn", MyLinear)   # prints the report (first line PASS, or FAIL naming the mistake)
     grade("linear_randn", MyLinear)        # prints the report; returns the points (nbgrader partial credit)
+
+A failing self-check does not raise: "Run All" goes on to the cells below (a 1-point slip must not hide
+the training runs), and the report's first line says FAIL and names the first mistake.
 
 Tamper resistance: setup_notebook() imports this package before any student code, so `compare`
 snapshots the genuine torch/numpy functions. Every report first restores any replaced function
@@ -28,13 +31,6 @@ from .registry import EXERCISES, points_table
 _SNAPSHOT = types.MappingProxyType(dict(_GENUINE))  # taken at import, before student code
 _HERE = Path(__file__).resolve().parent
 _COUNTER = itertools.count()
-
-
-class SelfCheckFailed(AssertionError):
-    """A self-check found mistakes; Jupyter shows only the report, not a traceback."""
-
-    def _render_traceback_(self) -> list[str]:
-        return [f"SelfCheckFailed: {self.args[0]}"]
 
 
 def _is_solutions(name: str) -> bool:
@@ -71,12 +67,13 @@ def check_report(exercise: str, obj: Any) -> Report:
 
 
 def self_check(exercise: str, obj: Any) -> Report:
-    """Visible self-check: print the report and stop the notebook at the first failed check."""
+    """Visible self-check: print the report, whose first line says PASS or FAIL and names the first mistake.
+
+    It never raises, so that Run All reaches the rest of the notebook; the points are recorded only by
+    the hidden tests (grade).
+    """
     report = check_report(exercise, obj)
     print(report)
-    if not report.passed:
-        first = report.failures()[0]
-        raise SelfCheckFailed(f"{first.check.title}: {first.message}")
     return report
 
 
@@ -105,7 +102,7 @@ class _ReadOnlyModule(types.ModuleType):
         raise AttributeError(f"autograder.checks.{name} is read-only.")
 
 
-__all__ = ["Check", "CheckFailure", "CheckResult", "Report", "EXERCISES", "SelfCheckFailed",
+__all__ = ["Check", "CheckFailure", "CheckResult", "Report", "EXERCISES",
            "check_report", "self_check", "grade", "max_points", "points_table", "run_checks"]
 
 sys.modules[__name__].__class__ = _ReadOnlyModule

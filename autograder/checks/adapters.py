@@ -2,15 +2,12 @@
 from __future__ import annotations
 
 import contextlib
-import inspect
 import io
-import re
-import tokenize
 from typing import Any, Callable, Iterator
 
 import torch
-import torch.nn.functional as F
 from torch import nn
+from torch.overrides import TorchFunctionMode
 
 from .core import CheckFailure
 
@@ -48,39 +45,63 @@ def call(fn: Callable[..., Any], *args: Any) -> Any:
         return fn(*args)
 
 
-def _code_tokens(source: str) -> str:
-    """The source without comments and strings, so a docstring that mentions nn.Linear is not a call."""
-    keep = []
+class _TorchCalls(TorchFunctionMode):
+    """Records the name of every torch function called while active (F.linear arrives as 'linear').
+
+    Calls made while `inside[0] > 0` (inside a submodule that is judged elsewhere) are not recorded.
+    """
+
+    def __init__(self, inside: list[int]) -> None:
+        super().__init__()
+        self.names: list[str] = []
+        self.inside = inside
+
+    def __torch_function__(self, func: Callable[..., Any], types: Any, args: tuple = (),
+                           kwargs: dict | None = None) -> Any:
+        if not self.inside[0]:
+            self.names.append(getattr(func, "__name__", ""))
+        return func(*args, **(kwargs or {}))
+
+
+@contextlib.contextmanager
+def _not_counting(modules: list[nn.Module], inside: list[int]) -> Iterator[None]:
+    """While one of `modules` runs its forward, inside[0] > 0."""
+    def enter(*_: Any) -> None:
+        inside[0] += 1
+
+    def leave(*_: Any) -> None:
+        inside[0] -= 1
+    handles = [h for m in modules for h in (m.register_forward_pre_hook(enter), m.register_forward_hook(leave))]
     try:
-        for tok in tokenize.generate_tokens(io.StringIO(source).readline):
-            if tok.type not in (tokenize.COMMENT, tokenize.STRING, tokenize.NL, tokenize.NEWLINE,
-                                tokenize.INDENT, tokenize.DEDENT):
-                keep.append(tok.string)
-    except (tokenize.TokenError, IndentationError, SyntaxError):
-        return ""
-    return "".join(keep)
+        yield
+    finally:
+        for h in handles:
+            h.remove()
 
 
-def class_source(cls: type) -> str:
-    """The code of every function the class (and its own bases) defines; '' when unavailable."""
-    parts = []
-    for klass in cls.__mro__:
-        if klass.__module__.startswith(("torch", "builtins")):
-            continue
-        for value in vars(klass).values():
-            fn = getattr(value, "__func__", value)
-            if inspect.isfunction(fn):
-                try:
-                    parts.append(_code_tokens(inspect.cleandoc("\n" + inspect.getsource(fn))))
-                except (OSError, TypeError):
-                    continue
-    return "\n".join(parts)
+def borrowed_call(runs: list[Callable[[], Any]], banned: dict[str, str],
+                  skip: list[nn.Module] = ()) -> str | None:  # type: ignore[assignment]
+    """Run student code while watching torch's own functions; the label of the first banned one called, or None.
 
-
-def source_uses(cls: type, pattern: str) -> str | None:
-    """The first call in the class's code that matches pattern (a regex), or None."""
-    match = re.search(pattern, class_source(cls))
-    return match.group(0) if match else None
+    Observed at run time (torch.overrides.TorchFunctionMode), so an alias such as
+    `from torch.nn.functional import linear` is seen too, and a docstring that mentions F.linear is not.
+    An error raised by the student's code is no evidence of borrowing: it is ignored here and left to
+    the check it concerns. Calls made inside the modules in `skip` (judged by their own exercise) do
+    not count.
+    """
+    for run in runs:
+        inside = [0]
+        recorder = _TorchCalls(inside)
+        try:
+            with _not_counting(list(skip), inside), recorder:
+                with contextlib.redirect_stdout(io.StringIO()):
+                    run()
+        except (Exception, SystemExit, KeyboardInterrupt):  # noqa: BLE001 - not evidence; CheckTimeout passes
+            pass
+        used = next((banned[n] for n in recorder.names if n in banned), None)
+        if used:
+            return used
+    return None
 
 
 def reference_origin(cls: type) -> str | None:
@@ -89,6 +110,43 @@ def reference_origin(cls: type) -> str | None:
         if getattr(klass, "__module__", "").split(".")[0] == "solutions":
             return f"{klass.__module__}.{klass.__qualname__}"
     return None
+
+
+def try_build(cls: Any, *args: Any, **kwargs: Any) -> nn.Module | None:
+    """The student's module, or None when building it fails (that failure belongs to another check)."""
+    try:
+        with contextlib.redirect_stdout(io.StringIO()):
+            module = cls(*args, **kwargs)
+    except (Exception, SystemExit, KeyboardInterrupt):  # noqa: BLE001 - not evidence of borrowing
+        return None
+    return module if isinstance(module, nn.Module) else None
+
+
+LINEAR_BANNED = {"linear": "F.linear (torch.nn.functional.linear)"}
+RELU_BANNED = {"relu": "torch.relu / F.relu / Tensor.relu", "relu_": "torch.relu_ / F.relu_"}
+FLATTEN_BANNED = {"flatten": "torch.flatten / Tensor.flatten"}
+
+
+def swapped_global(fn: Callable[..., Any], name: str, value: Any) -> contextlib.AbstractContextManager[None]:
+    """Temporarily set a notebook global that fn reads (e.g. `model`), restoring it afterwards."""
+    g = getattr(fn, "__globals__", None)
+    if g is None:
+        raise CheckFailure("a plain function update(x, y, lr)", f"{type(fn).__name__}",
+                           "define update with `def update(x, y, lr):` in the notebook.")
+
+    @contextlib.contextmanager
+    def swap() -> Iterator[None]:
+        missing = object()
+        old = g.get(name, missing)
+        g[name] = value
+        try:
+            yield
+        finally:
+            if old is missing:
+                g.pop(name, None)
+            else:
+                g[name] = old
+    return swap()
 
 
 @contextlib.contextmanager
@@ -112,29 +170,3 @@ def record_calls(owners: list[tuple[Any, str]]) -> Iterator[list[str]]:
                 setattr(owner, name, real)
             else:  # it was inherited (e.g. torch.Tensor.relu from TensorBase): remove our copy
                 delattr(owner, name)
-
-
-LINEAR_FUNCTIONS = [(F, "linear"), (torch._C._nn, "linear")]
-LINEAR_SOURCE = r"\b(?:F|functional|_nn)\.linear\(|\bnn\.Linear\(|\bLinear\(|\blinear\("
-
-
-def swapped_global(fn: Callable[..., Any], name: str, value: Any) -> contextlib.AbstractContextManager[None]:
-    """Temporarily set a notebook global that fn reads (e.g. `model`), restoring it afterwards."""
-    g = getattr(fn, "__globals__", None)
-    if g is None:
-        raise CheckFailure("a plain function update(x, y, lr)", f"{type(fn).__name__}",
-                           "define update with `def update(x, y, lr):` in the notebook.")
-
-    @contextlib.contextmanager
-    def swap() -> Iterator[None]:
-        missing = object()
-        old = g.get(name, missing)
-        g[name] = value
-        try:
-            yield
-        finally:
-            if old is missing:
-                g.pop(name, None)
-            else:
-                g[name] = old
-    return swap()

@@ -1,7 +1,15 @@
-"""Checks for stage 0's update(x, y, lr): one SGD step with weight decay on the notebook-global `model`."""
+"""Checks for stage 0's update(x, y, lr): one SGD step with weight decay on the notebook-global `model`.
+
+The student's step is measured, not only compared: on every parameter p the change is fitted as
+    p_after - p = a * g + b * p,
+with g the cross-entropy gradient at the start. The reference step has a = -lr and b / a = 2 * wd, so
+the fit names the mistake: a = +lr steps uphill, another a ignores lr, b / a = -2 wd flips the decay's
+sign, b / a = wd misses the factor 2 of d(wd p**2)/dp, and b = 0 on some parameters leaves them out.
+"""
 from __future__ import annotations
 
 import copy
+from dataclasses import dataclass
 from typing import Any, Callable
 
 import torch
@@ -9,7 +17,6 @@ import torch.nn.functional as F
 from torch import nn
 
 from . import adapters
-from .compare import close, max_diff
 from .core import Check, CheckFailure
 
 LR = 0.37  # an unusual learning rate, so a hard-coded one shows
@@ -26,23 +33,49 @@ def sgd_step(model: nn.Module, x: torch.Tensor, y: torch.Tensor, lr: float, wd: 
             p.copy_(p - lr * g)
     return float(loss.detach())
 
+IN, OUT = 20, 5
+NAMES = ["weight", "bias"]
+
+UPHILL = ("you stepped uphill: p += lr * p.grad moves along the gradient and increases the loss; "
+          "subtract it: p -= lr * p.grad")
+REBIND = ("you rebound the loop variable (p = p - lr * p.grad) instead of updating the parameter in place: "
+          "the model keeps its old tensor; write p -= lr * p.grad under torch.no_grad()")
+ZEROED_FIRST = ("you zeroed p.grad before the step, so p -= lr * p.grad subtracted zeros: zero the gradients "
+                "after the step")
+NO_BACKWARD = "loss.backward() never filled p.grad: call loss.backward() before the step"
+DECAY_SIGN = ("the weight decay has the wrong sign: loss - wd * w2 rewards large weights; add it: "
+              "loss = F.cross_entropy(y_hat, y) + wd * w2")
+FACTOR_2 = ("the decay is missing its factor 2: the gradient of wd * p**2 is 2 * wd * p; add wd * (p ** 2).sum() "
+            "to the loss (autograd then gets the 2 right) instead of adding wd * p to the gradient")
+NO_DECAY = ("the step of the loss without weight decay: add wd * sum((p ** 2).sum() for p in model.parameters()) "
+            "to the loss")
+NO_GRAD_CONTEXT = ("you changed the parameters in place outside torch.no_grad(): autograd refuses that; "
+                   "do the step inside `with torch.no_grad():`")
+
 
 def _model() -> nn.Module:
-    """A small float64 model; float64 makes the tiny weight-decay term measurable."""
+    """The kind of model notebook 0 trains: an nn.Linear (with .weight and .bias), small, in float64.
+
+    float64 makes the tiny weight-decay term measurable; the bias is made clearly non-zero so that a
+    decay that skips the bias shows.
+    """
     torch.manual_seed(1)
-    return nn.Sequential(nn.Linear(20, 12), nn.ReLU(), nn.Linear(12, 5)).double()
+    model = nn.Linear(IN, OUT).double()
+    with torch.no_grad():
+        model.bias.uniform_(-1.0, 1.0)
+    return model
 
 
 def _batch() -> tuple[torch.Tensor, torch.Tensor]:
     """A fixed batch of inputs and integer labels."""
     g = torch.Generator().manual_seed(2)
-    return torch.randn(16, 20, generator=g, dtype=torch.float64), torch.randint(0, 5, (16,), generator=g)
+    return torch.randn(16, IN, generator=g, dtype=torch.float64), torch.randint(0, OUT, (16,), generator=g)
 
 
 def _wd_of(update: Callable[..., Any]) -> float:
     """The weight decay the notebook defines (global `wd`), or the course's 1e-5."""
     value = getattr(update, "__globals__", {}).get("wd", WD)
-    return float(value) if isinstance(value, (int, float)) else WD
+    return float(value) if isinstance(value, (int, float)) and value > 0 else WD
 
 
 def run_student(update: Callable[..., Any], model: nn.Module, lr: float = LR) -> Any:
@@ -55,98 +88,227 @@ def run_student(update: Callable[..., Any], model: nn.Module, lr: float = LR) ->
             if "leaf Variable" not in str(e):
                 raise
             raise CheckFailure("the update to run", "RuntimeError: a leaf Variable that requires grad is "
-                               "being used in an in-place operation",
-                               "update the parameters inside `with torch.no_grad():`.") from None
+                               "being used in an in-place operation", NO_GRAD_CONTEXT + ".") from None
 
 
-def run_reference(model: nn.Module, wd: float, lr: float = LR) -> float:
-    """The reference step on `model` in place."""
+@dataclass
+class Step:
+    """What one call of the student's update did to a fresh model."""
+
+    model: nn.Module
+    start: list[torch.Tensor]            # parameters before
+    grads: list[torch.Tensor | None]     # p.grad as backward left it (before any zeroing)
+    returned: Any
+    in_place: bool                       # some parameter was changed in place (its version counter moved)
+
+    @property
+    def deltas(self) -> list[torch.Tensor]:
+        """How far each parameter moved."""
+        return [p.detach() - s for p, s in zip(self.model.parameters(), self.start)]
+
+
+def observe(update: Callable[..., Any]) -> Step:
+    """Run the student's update once on a fresh model, recording the gradients its backward produced."""
+    model = _model()
+    params = list(model.parameters())
+    start = [p.detach().clone() for p in params]
+    versions = [p._version for p in params]
+    grads: list[torch.Tensor | None] = [None] * len(params)
+
+    def keep(i: int) -> Callable[[torch.Tensor], None]:
+        def hook(p: torch.Tensor) -> None:
+            grads[i] = None if p.grad is None else p.grad.detach().clone()
+        return hook
+    hooks = [p.register_post_accumulate_grad_hook(keep(i)) for i, p in enumerate(params)]
+    try:
+        out = run_student(update, model)
+    finally:
+        for h in hooks:
+            h.remove()
+    moved_in_place = any(p._version != v for p, v in zip(params, versions))
+    return Step(model, start, grads, out, moved_in_place)
+
+
+def ce_gradients() -> list[torch.Tensor]:
+    """The cross-entropy gradient (no weight decay) of every parameter at the start."""
+    model = _model()
     x, y = _batch()
-    return sgd_step(model, x, y, lr, wd=wd)
+    F.cross_entropy(model(x), y).backward()
+    return [p.grad.detach().clone() for p in model.parameters()]
 
 
-def _moved_like(model: nn.Module, ref: nn.Module) -> bool:
-    """True when both models hold the same parameters (float64 tolerance)."""
-    return all(close(p, q, rtol=1e-12, atol=1e-14) for p, q in zip(model.parameters(), ref.parameters()))
+def fit(change: torch.Tensor, g: torch.Tensor, p: torch.Tensor) -> tuple[float, float, float]:
+    """(a, b, residual) for change = a * g + b * p, by least squares in float64."""
+    G, P, D = g.flatten().double(), p.flatten().double(), change.flatten().double()
+    A = torch.stack([G, P], dim=1)
+    coef = torch.linalg.lstsq(A, D.unsqueeze(1)).solution.flatten()
+    residual = float((A @ coef - D).abs().max()) if D.numel() else 0.0
+    return float(coef[0]), float(coef[1]), residual
 
 
-def _stepped(update: Callable[..., Any], wd: float) -> tuple[nn.Module, nn.Module, nn.Module, Any]:
-    """(student model, reference with wd, reference without wd, returned value) after one step each."""
-    start = _model()
-    mine, ref, ref0 = copy.deepcopy(start), copy.deepcopy(start), copy.deepcopy(start)
-    out = run_student(update, mine)
-    run_reference(ref, wd)
-    run_reference(ref0, 0.0)
-    return mine, ref, ref0, out
+def _fits(step: Step, of: list[torch.Tensor]) -> list[tuple[float, float, float]]:
+    """The fit of each parameter's change (or gradient) against the cross-entropy gradient and the start."""
+    return [fit(d, g, s) for d, g, s in zip(of, ce_gradients(), step.start)]
+
+
+def _close(value: float, target: float, rel: float) -> bool:
+    """value within rel * |target| of target."""
+    return abs(value - target) <= rel * abs(target)
+
+
+def _describe_step(step: Step) -> str:
+    """Why the parameters did not move at all."""
+    if all(g is None for g in step.grads):
+        return NO_BACKWARD
+    return ZEROED_FIRST if step.in_place else REBIND
 
 
 def check_moves_parameters(update: Callable[..., Any]) -> None:
-    """The parameters move exactly as the reference SGD step moves them (same start, batch and lr)."""
-    mine, ref, ref0, _ = _stepped(update, _wd_of(update))
-    if _moved_like(mine, ref) or _moved_like(mine, ref0):
-        return  # a step without weight decay is judged by its own check
-    start = _model()
-    if _moved_like(mine, start):
-        raise CheckFailure("the parameters of the global `model` to change", "no change",
-                           "subtract lr * p.grad in place (p -= lr * p.grad) under torch.no_grad().")
-    diff = max(max_diff(p, q) for p, q in zip(mine.parameters(), ref.parameters()))
-    raise CheckFailure(f"parameters after one step equal p - lr * p.grad (lr = {LR})",
-                       f"max difference {diff:.3g} from the reference step",
-                       "use the lr argument, the loss F.cross_entropy(model(x), y) + wd * sum of squares, "
-                       "and subtract lr * p.grad from every parameter.")
+    """The parameters move by -lr * gradient, in place, every one of them (weight decay judged separately)."""
+    step = observe(update)
+    deltas = step.deltas
+    still = [n for n, d in zip(NAMES, deltas) if float(d.abs().max()) == 0.0]
+    if len(still) == len(NAMES):
+        raise CheckFailure("the parameters of the global `model` to change", "no change", _describe_step(step) + ".")
+    if still:
+        raise CheckFailure("every parameter to move", f"{still} did not change",
+                           "you updated only some parameters: loop over all of model.parameters().")
+    fits = _fits(step, deltas)
+    scale = max(float(d.abs().max()) for d in deltas)
+    if any(res > 1e-8 * scale for _, _, res in fits):
+        raise CheckFailure(f"parameters after one step equal p - lr * p.grad (lr = {LR})",
+                           "a change that is not a multiple of the gradient",
+                           "use the loss F.cross_entropy(model(x), y) + wd * sum of squares, call backward once, "
+                           "and subtract lr * p.grad from every parameter.")
+    a = [f[0] for f in fits]
+    if all(_close(v, LR, 1e-6) for v in a):
+        raise CheckFailure(f"parameters after one step equal p - lr * p.grad (lr = {LR})",
+                           f"p + {LR} * p.grad", UPHILL + ".")
+    if not all(_close(v, -LR, 1e-6) for v in a):
+        sizes = ", ".join(f"{-v:.4g}" for v in a)
+        raise CheckFailure(f"parameters after one step equal p - lr * p.grad (lr = {LR})",
+                           f"steps of {sizes} times the gradient",
+                           f"your step size is not the lr argument ({LR}): use p -= lr * p.grad, not a fixed number.")
+
+
+def _decay_factors(update: Callable[..., Any]) -> list[float]:
+    """k per parameter, where the student's step or gradient includes k * wd * p (the reference has k = 2)."""
+    step = observe(update)
+    wd = _wd_of(update)
+    deltas = step.deltas
+    if any(float(d.abs().max()) > 0 for d in deltas):
+        fits = _fits(step, deltas)
+        if all(a != 0 and res <= 1e-8 * max(float(d.abs().max()), 1e-300)
+               for (a, _, res), d in zip(fits, deltas)):
+            return [b / a / wd for a, b, _ in fits]
+    if all(g is not None for g in step.grads):  # judge by the gradient the student's loss produced
+        fits = _fits(step, step.grads)  # type: ignore[arg-type]
+        if all(_close(a, 1.0, 1e-6) for a, _, _ in fits):
+            return [b / a / wd for a, b, _ in fits]
+    raise CheckFailure("a step whose weight decay can be measured", "a step that is not -lr * (gradient + decay)",
+                       "fix the failing parameter check first; this one then measures your decay term.")
 
 
 def check_weight_decay(update: Callable[..., Any]) -> None:
-    """The loss includes wd * (sum of squared parameters), so the step shrinks the weights."""
-    mine, ref, ref0, out = _stepped(update, _wd_of(update))
-    if _moved_like(mine, ref):
+    """The decay is wd * (sum of squared parameters) in the loss: 2 * wd * p in every parameter's gradient."""
+    ks = _decay_factors(update)
+    near = lambda k, t: abs(k - t) < 0.05  # noqa: E731 - k is measured to ~1e-9
+    if all(near(k, 2) for k in ks):
         return
-    if _moved_like(mine, ref0):
+    got = ", ".join(f"{n}: {k:.3g} * wd * p" for n, k in zip(NAMES, ks))
+    expected = "a decay term 2 * wd * p on every parameter (loss + wd * sum of p**2)"
+    if all(near(k, 0) for k in ks):
         raise CheckFailure("a step including weight decay (loss + wd * sum of p**2 over parameters)",
-                           "the step of the loss without weight decay",
-                           "add wd * sum((p ** 2).sum() for p in model.parameters()) to the loss.")
-    raise CheckFailure("a step matching the reference with weight decay", "a different step",
-                       "see the parameter check first.")
+                           "the step of the loss without weight decay", NO_DECAY + ".")
+    if all(near(k, -2) for k in ks):
+        raise CheckFailure(expected, got, DECAY_SIGN + ".")
+    if all(near(k, 1) for k in ks):
+        raise CheckFailure(expected, got, FACTOR_2 + ".")
+    if any(near(k, 2) for k in ks) and all(near(k, 2) or near(k, 0) for k in ks):
+        left = [n for n, k in zip(NAMES, ks) if near(k, 0)]
+        raise CheckFailure(expected, got, f"you applied weight decay to only some parameters ({', '.join(left)} "
+                           "left out): sum (p ** 2).sum() over every p in model.parameters().")
+    raise CheckFailure(expected, got, "the gradient of wd * p**2 is 2 * wd * p: add wd * (sum of p**2) to the loss, "
+                       "with wd the notebook's global.")
+
+
+def _candidate_losses(wd: float) -> list[float]:
+    """The loss before the step with the decay term as written, or as the decay check's named mistakes write it."""
+    model = _model()
+    x, y = _batch()
+    with torch.no_grad():
+        ce = float(F.cross_entropy(model(x), y))
+        squares = [float((p ** 2).sum()) for p in model.parameters()]
+    full = sum(squares)
+    return [ce + k * wd * full for k in (1, 0, -1, 0.5)] + [ce + wd * s for s in squares]
 
 
 def check_returns_float(update: Callable[..., Any]) -> None:
-    """update returns the loss (weight decay included) as a Python float."""
-    mine, ref, ref0, out = _stepped(update, _wd_of(update))
+    """update returns the loss it called backward on (before the step) as a Python float."""
+    out = observe(update).returned
     if not isinstance(out, float):
         raise CheckFailure("a Python float (the loss)", f"{type(out).__name__}",
                            "return loss.item(), which also frees the graph.")
-    want = run_reference(_model(), _wd_of(update))
-    if abs(out - want) > 1e-9 * max(1.0, abs(want)):
+    want = sgd_step(_model(), *_batch(), LR, wd=_wd_of(update))
+    if not any(abs(out - c) <= 1e-9 * max(1.0, abs(c)) for c in [want] + _candidate_losses(_wd_of(update))):
         raise CheckFailure(f"the loss before the step, {want:.10g}", f"{out:.10g}",
-                           "return the loss you called backward on, including the weight-decay term.")
+                           "return the loss you called backward on (computed before the step), as loss.item().")
 
 
 def check_zero_grad(update: Callable[..., Any]) -> None:
     """Gradients are zeroed (or set to None) after the step, so the next step does not accumulate."""
-    mine = _model()
-    run_student(update, mine)
-    left = [n for n, p in mine.named_parameters() if p.grad is not None and p.grad.abs().sum() != 0]
+    model = observe(update).model
+    left = [n for n, p in model.named_parameters() if p.grad is not None and p.grad.abs().sum() != 0]
     if left:
         raise CheckFailure("every p.grad zero (or None) after update", f"non-zero gradients in {left}",
-                           "call p.grad.zero_() for each parameter after the step (or model.zero_grad()).")
+                           "you never zeroed the gradients: call p.grad.zero_() for each parameter after the "
+                           "step (or model.zero_grad()), or the next step adds this one's gradient again.")
 
 
 def check_no_graph(update: Callable[..., Any]) -> None:
     """The step runs under torch.no_grad(): parameters stay leaf tensors that require grad."""
-    mine = _model()
-    run_student(update, mine)
-    bad = [n for n, p in mine.named_parameters() if not (p.is_leaf and p.requires_grad) or p.grad_fn is not None]
+    model = observe(update).model
+    bad = [n for n, p in model.named_parameters() if not (p.is_leaf and p.requires_grad) or p.grad_fn is not None]
     if bad:
         raise CheckFailure("parameters that stay leaf tensors requiring grad", f"{bad} changed into graph nodes",
                            "update the parameters inside `with torch.no_grad():`.")
 
 
+def explain(exc: BaseException, update: Any) -> str | None:
+    """Name the mistake behind an error raised by the student's update."""
+    if isinstance(exc, NameError):
+        return (f"{exc}: update reads names from the notebook (model, wd, F); run the cells that define them "
+                "above, or define them.")
+    if isinstance(exc, AttributeError) and "NoneType" in str(exc):
+        return REBIND + "." if _backward_ran(update) else NO_BACKWARD + "."
+    if isinstance(exc, RuntimeError) and "does not require grad" in str(exc):
+        return "the loss has no gradient: compute it from model(x) without torch.no_grad() or .detach()."
+    return None
+
+
+def _backward_ran(update: Callable[..., Any]) -> bool:
+    """Whether the student's update filled any p.grad before it failed."""
+    model = _model()
+    filled: list[bool] = []
+    hooks = [p.register_post_accumulate_grad_hook(lambda p: filled.append(True)) for p in model.parameters()]
+    try:
+        run_student(update, model)
+    except Exception:  # noqa: BLE001 - the error being explained
+        pass
+    finally:
+        for h in hooks:
+            h.remove()
+    return bool(filled)
+
+
 def update_checks() -> list[Check]:
     """The update() checks, with their points (4 in total)."""
+    def check(name: str, title: str, points: float, fn: Callable[[Any], None]) -> Check:
+        return Check(f"update.{name}", title, points, fn, explain=explain)
     return [
-        Check("update.moves_parameters", "parameters move like the reference SGD step", 1.5, check_moves_parameters),
-        Check("update.weight_decay", "weight decay included", 1, check_weight_decay),
-        Check("update.returns_float", "returns the loss as a Python float", 0.5, check_returns_float),
-        Check("update.zero_grad", "gradients zeroed after the step", 0.5, check_zero_grad),
-        Check("update.no_graph", "no autograd graph through the update (no_grad)", 0.5, check_no_graph),
+        check("moves_parameters", "parameters move by -lr * gradient, in place", 1.5, check_moves_parameters),
+        check("weight_decay", "weight decay included: 2 * wd * p in every gradient", 1, check_weight_decay),
+        check("returns_float", "returns the loss as a Python float", 0.5, check_returns_float),
+        check("zero_grad", "gradients zeroed after the step", 0.5, check_zero_grad),
+        check("no_graph", "no autograd graph through the update (no_grad)", 0.5, check_no_graph),
     ]

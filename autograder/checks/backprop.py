@@ -12,7 +12,7 @@ from typing import Any, Callable, Sequence
 import torch
 from torch import nn
 
-from . import adapters
+from . import adapters, source
 from .compare import close, identical, max_diff
 from .core import Check, CheckFailure
 
@@ -125,7 +125,7 @@ def _by_hand(classes: Sequence[type], drive: Callable[[], None]) -> None:
     """Gate: bwd is written by hand: no autograd in its code and no autograd call while it runs."""
     _not_reference(*classes)
     for cls in classes:
-        used = adapters.source_uses(cls, AUTOGRAD_SOURCE)
+        used = source.source_uses(cls, AUTOGRAD_SOURCE)
         if used:
             raise CheckFailure(f"{cls.__name__}'s gradients written by hand", f"`{used}` in its code",
                                "compute .g with tensor operations: autograd is what you are building.")

@@ -35,7 +35,9 @@ class Check:
     """One gradeable property of a student's exercise, worth `points`.
 
     A `gate` check (worth 0 points) guards the whole exercise: when it fails, the exercise scores 0,
-    e.g. a layer that wraps nn.Linear earns nothing for matching nn.Linear.
+    e.g. a layer that wraps nn.Linear earns nothing for matching nn.Linear. A gate fails only on
+    evidence of borrowing; an error raised by the student's own arithmetic belongs to the check it
+    concerns, whose `explain` turns it into a sentence naming the likely mistake.
     """
 
     id: str            # stable, e.g. "linear_kaiming.bias_init": tests and the registry match on it
@@ -44,6 +46,8 @@ class Check:
     fn: Callable[[Any], None]
     timeout_s: float = 15.0
     gate: bool = False
+    # names the mistake behind an error raised by student code inside this check (None: no idea)
+    explain: Callable[[BaseException, Any], "str | None"] | None = None
 
     def __post_init__(self) -> None:
         if not ID_PATTERN.fullmatch(self.id):
@@ -59,6 +63,7 @@ class CheckResult:
     message: str = ""
     seconds: float = 0.0
     timed_out: bool = False   # stopped at its time limit (the rest of the exercise is then skipped)
+    hint: str = ""            # the sentence that names the mistake (also inside `message`)
 
     @property
     def score(self) -> float:
@@ -76,8 +81,8 @@ class Report:
 
     @property
     def gated(self) -> bool:
-        """True when a gate check failed, which zeroes the exercise."""
-        return any(r.check.gate and not r.passed for r in self.results)
+        """True when a gate check found borrowing, which zeroes the exercise (a time-out is no evidence)."""
+        return any(r.check.gate and not r.passed and not r.timed_out for r in self.results)
 
     @property
     def score(self) -> float:
@@ -99,6 +104,15 @@ class Report:
         failed = [r for r in self.results if not r.passed]
         return sorted(failed, key=lambda r: not r.check.gate)
 
+    def headline(self) -> str:
+        """The first line: PASS, or FAIL with the points and the sentence naming the first mistake."""
+        points = f"{self.score:g} / {self.max_score:g} points"
+        if self.passed:
+            return f"PASS {self.exercise}: {points}"
+        first = self.failures()[0]
+        why = " (a required check failed)" if self.gated else ""
+        return f"FAIL {self.exercise}: {points}{why}. {first.check.title}: {first.hint or first.message}"
+
     def result(self, check_id: str) -> CheckResult:
         """The result of the check with this id (e.g. "linear_kaiming.bias_init")."""
         found = [r for r in self.results if r.check.id == check_id]
@@ -107,7 +121,7 @@ class Report:
         return found[0]
 
     def __str__(self) -> str:
-        lines = [f"{self.exercise}: {self.score:g} / {self.max_score:g} points"]
+        lines = [self.headline()]
         lines.extend(f"  NOTE: {n}" for n in self.notices)
         if self.gated:
             lines.append("  A required check failed, so this exercise scores 0 (see below).")
@@ -120,8 +134,8 @@ class Report:
         return "\n".join(lines)
 
 
-def _describe(exc: BaseException) -> str:
-    """One sentence for an exception raised by student code, naming where it came from."""
+def _describe(exc: BaseException, diagnosis: str | None = None) -> str:
+    """One sentence for an exception raised by student code: where it came from, and the likely mistake."""
     if isinstance(exc, (CheckFailure, CheckTimeout)):
         return str(exc)
     if isinstance(exc, SystemExit):
@@ -132,13 +146,57 @@ def _describe(exc: BaseException) -> str:
         return ("Expected your code to run to the end; got KeyboardInterrupt. Hint: do not raise "
                 "KeyboardInterrupt in a layer.")
     if isinstance(exc, NotImplementedError):
-        return ("Expected a working implementation; got NotImplementedError. Hint: replace the "
+        return (f"Expected a working implementation; got NotImplementedError{_where(exc)}. Hint: replace the "
                 "`raise NotImplementedError` stub with your code.")
-    tb = traceback.extract_tb(exc.__traceback__)
-    where = f" (at line {tb[-1].lineno}: `{(tb[-1].line or '').strip()}`)" if tb else ""
+    where = _where(exc)
     text = str(exc).splitlines()[0] if str(exc) else ""
-    return (f"Expected no error; got {type(exc).__name__}: {text}{where}. "
-            "Hint: run the failing call yourself in a new cell to see the full error.")
+    hint = diagnosis or "run the failing call yourself in a new cell to see the full error."
+    return f"Expected no error; got {type(exc).__name__}: {text}{where}. Hint: {hint}"
+
+
+def _where(exc: BaseException) -> str:
+    """' (at line N: `code`)' for the innermost frame of the student's code (not torch's, not the checks')."""
+    frames = [f for f in traceback.extract_tb(exc.__traceback__)
+              if not any(part in f.filename for part in ("/torch/", "/autograder/checks/", "/site-packages/"))]
+    if not frames:
+        return ""
+    f = frames[-1]
+    where = f"in {f.name}, " if f.name != "<module>" else ""
+    code = f": `{f.line.strip()}`" if (f.line or "").strip() else ""
+    return f" ({where}at line {f.lineno}{code})"
+
+
+def _hint_of(exc: BaseException, diagnosis: str | None) -> str:
+    """The sentence that names the mistake, when known: the check's own hint or the diagnosis of an error."""
+    if isinstance(exc, CheckFailure):
+        return exc.hint
+    return diagnosis or ""
+
+
+class _Explained(Exception):
+    """An error raised by student code inside a check, with the check's diagnosis of it."""
+
+    def __init__(self, original: BaseException, diagnosis: str | None) -> None:
+        super().__init__(str(original))
+        self.original, self.diagnosis = original, diagnosis
+
+
+def _explained(check: Check, obj: Any) -> Callable[[], None]:
+    """check.fn(obj), whose student errors carry the check's diagnosis (computed inside the time limit)."""
+    def run() -> None:
+        try:
+            check.fn(obj)
+        except CheckFailure:
+            raise
+        except Exception as exc:  # noqa: BLE001 - student code may raise anything
+            if check.explain is None or isinstance(exc, NotImplementedError):
+                raise
+            try:
+                diagnosis = check.explain(exc, obj)
+            except Exception:  # noqa: BLE001 - a diagnosis is a bonus; student code may fail again inside it
+                diagnosis = None
+            raise _Explained(exc, diagnosis) from None
+    return run
 
 
 def _run_with_alarm(fn: Callable[[], None], timeout_s: float) -> None:
@@ -193,12 +251,15 @@ def run_check(check: Check, obj: Any, seed: int = 0) -> CheckResult:
     try:
         with _quiet_and_seeded(seed):
             if threading.current_thread() is threading.main_thread() and hasattr(signal, "setitimer"):
-                _run_with_alarm(lambda: check.fn(obj), check.timeout_s)
+                _run_with_alarm(_explained(check, obj), check.timeout_s)
             else:
-                _run_in_thread(lambda: check.fn(obj), check.timeout_s)
+                _run_in_thread(_explained(check, obj), check.timeout_s)
     except BaseException as exc:  # noqa: BLE001 - student code may raise anything, exits included
-        return CheckResult(check, False, _describe(exc), time.perf_counter() - start,
-                           timed_out=isinstance(exc, CheckTimeout))
+        diagnosis = None
+        if isinstance(exc, _Explained):
+            exc, diagnosis = exc.original, exc.diagnosis
+        return CheckResult(check, False, _describe(exc, diagnosis), time.perf_counter() - start,
+                           timed_out=isinstance(exc, CheckTimeout), hint=_hint_of(exc, diagnosis))
     return CheckResult(check, True, "", time.perf_counter() - start)
 
 

@@ -23,24 +23,23 @@ def check_randn_init(cls: Any) -> None:
     _check_normal("weight", weight, "use torch.randn(out_features, in_features) (not rand, not scaled).")
     biases = [getattr(adapters.build(cls, 3, 100), "bias", None) for _ in range(30)]  # 3,000 draws, pooled
     if any(b is None for b in biases):
-        raise CheckFailure("a bias Parameter when bias=True", "no bias (missing or None)",
-                           "iteration 1 always has a bias: an nn.Parameter shaped (out_features,), "
-                           "drawn with torch.randn.")
+        raise CheckFailure("a bias Parameter (iteration 1 always has one)", "no bias (missing or None)",
+                           "you forgot the bias: self.bias = nn.Parameter(torch.randn(out_features)).")
     _check_normal("bias", torch.cat([b.detach().flatten() for b in biases]),
                   "use torch.randn(out_features) for the bias (not zeros).")
 
 
 def linear_checks() -> list[Check]:
-    """The iteration-1 checks, with their points (10 in total); a layer that always has a bias gets them all."""
+    """The iteration-1 checks, with their points (10 in total). bias=False is iteration 2's lesson, not graded here: its point went to randn_init."""
+    def check(name: str, title: str, points: float, fn: Any, gate: bool = False) -> Check:
+        return Check(f"linear_randn.{name}", title, points, fn, gate=gate, explain=linear.explain)
     return [
-        Check("linear_randn.built_not_borrowed", "built from tensors, not nn.Linear / F.linear", 0, linear.check_built_not_borrowed, gate=True),
-        Check("linear_randn.parameters", "parameters: weight (out, in) then bias (out,)", 2, linear.check_parameters),
-        Check("linear_randn.forward", "forward equals nn.Linear (2-D input, float32 and float64)", 2,
-              linear.forward_check([(4,)])),
-        Check("linear_randn.gradients", "gradients equal nn.Linear's", 1, linear.gradient_check((4,))),
-        Check("linear_randn.state_dict", "state_dict round trip with nn.Linear", 1, linear.check_state_dict),
-        Check("linear_randn.bad_input", "wrong feature count raises ValueError", 1, linear.bad_input_check([(3,)])),
-        # No bias=False check: iteration 1 always has a bias, as in the source article; bias
-        # handling is iteration 2's lesson (linear_kaiming.no_bias). Its point went to the init check.
-        Check("linear_randn.randn_init", "randn initialisation of weight and bias", 3, check_randn_init),
+        check("built_not_borrowed", "built from tensors, not nn.Linear / F.linear", 0, linear.check_built_not_borrowed,
+              gate=True),
+        check("parameters", "parameters: weight (out, in) then bias (out,)", 2, linear.check_parameters),
+        check("forward", "forward equals nn.Linear (2-D input, float32 and float64)", 2, linear.forward_check([(4,)])),
+        check("gradients", "gradients equal nn.Linear's", 1, linear.gradient_check((4,))),
+        check("state_dict", "state_dict round trip with nn.Linear", 1, linear.check_state_dict),
+        check("bad_input", "wrong feature count raises ValueError (not sys.exit)", 1, linear.bad_input_check([(3,)])),
+        check("randn_init", "randn initialisation of weight and bias", 3, check_randn_init),
     ]

@@ -88,7 +88,7 @@ def check_dtype_device(cls: Any) -> None:
     """Output dtype and device follow the input (float32, float64, and CUDA or meta)."""
     for dtype in (torch.float32, torch.float64):
         layer = adapters.build(cls, linear.IN, linear.OUT).to(dtype)
-        out = adapters.call(layer, torch.randn(2, 3, linear.IN, dtype=dtype))
+        out = adapters.call(layer, torch.randn(4, linear.IN, dtype=dtype))
         if not isinstance(out, torch.Tensor) or out.dtype != dtype:
             raise CheckFailure(f"a {dtype} output for a {dtype} layer and input",
                                f"{getattr(out, 'dtype', type(out).__name__)}",
@@ -97,41 +97,77 @@ def check_dtype_device(cls: Any) -> None:
     for bias in (True, False):
         layer = adapters.build(cls, linear.IN, linear.OUT, bias=bias).to(device)
         try:
-            out = adapters.call(layer, torch.randn(2, 3, linear.IN, device=device))
+            out = adapters.call(layer, torch.randn(4, linear.IN, device=device))
         except RuntimeError as e:
             raise CheckFailure(f"forward to work with layer and input on {device} "
                                f"({'a stand-in for a GPU' if device.type == 'meta' else 'the GPU'})",
                                f"RuntimeError: {str(e).splitlines()[0][:150]}",
-                               "create any new tensor in forward with device=x.device, dtype=x.dtype.") from None
+                               linear.DEVICE + ".") from None
         if out.device.type != device.type:
             raise CheckFailure(f"output on {device}", f"output on {out.device}",
                                "do not move the output to another device in forward.")
 
 
 def check_no_bias_everywhere(cls: Any) -> None:
-    """bias=False: None, one parameter, state_dict with nn.Linear(bias=False), any leading dims."""
+    """bias=False: None, registered, one parameter, state_dict with nn.Linear(bias=False), same outputs."""
     linear.check_no_bias(cls)
     ref = linear.reference(linear.IN, linear.OUT, bias=False, dtype=torch.float64)
     layer = adapters.build(cls, linear.IN, linear.OUT, bias=False).double()
     linear.load_into(layer, ref)
-    x = torch.randn(2, 3, linear.IN, dtype=torch.float64)
-    expect_close("MyLinear(bias=False) output for a 3-D input", adapters.call(layer, x), ref(x).detach(),
+    x = torch.randn(4, linear.IN, dtype=torch.float64)
+    expect_close("MyLinear(bias=False) output", adapters.call(layer, x), ref(x).detach(),
                  "when self.bias is None, return x @ self.weight.T.", torch.float64)
 
 
+def check_reset_parameters(cls: Any) -> None:
+    """reset_parameters() exists, __init__ calls it, and calling it again redraws weight and bias."""
+    if not callable(getattr(cls, "reset_parameters", None)):
+        raise CheckFailure("a method reset_parameters() that draws weight and bias, called by __init__",
+                           "no reset_parameters method",
+                           "move the initialisation into def reset_parameters(self) and end __init__ with "
+                           "self.reset_parameters(), as nn.Linear does (so a layer can be re-initialised).")
+    calls: list[int] = []
+
+    class Probe(cls):  # type: ignore[misc, valid-type]
+        def reset_parameters(self, *args: Any, **kwargs: Any) -> Any:
+            calls.append(1)
+            return super().reset_parameters(*args, **kwargs)
+    layer = adapters.build(Probe, linear.IN, linear.OUT)
+    if not calls:
+        raise CheckFailure("__init__ to call self.reset_parameters()", "it was never called while building the layer",
+                           "you defined reset_parameters but __init__ does not call it: end __init__ with "
+                           "self.reset_parameters().")
+    with torch.no_grad():
+        for p in layer.parameters():
+            p.fill_(100.0)
+    adapters.call(layer.reset_parameters)
+    for name in ("weight", "bias"):
+        value = getattr(layer, name, None)
+        if not isinstance(value, torch.Tensor) or bool((value.detach() == 100.0).any()):
+            got = "values left at 100" if isinstance(value, torch.Tensor) else repr(value)
+            raise CheckFailure(f"layer.reset_parameters() to redraw {name} (after we set it to 100)", got,
+                               f"reset_parameters must draw self.{name} itself (e.g. nn.init.uniform_(self.{name}, "
+                               "-bound, bound)), not only __init__.")
+
+
 def linear_checks() -> list[Check]:
-    """The iteration-2 checks, with their points (12 in total)."""
+    """The iteration-2 checks, with their points (12 in total), prerequisites first."""
+    def check(name: str, title: str, points: float, fn: Any, gate: bool = False) -> Check:
+        return Check(f"linear_kaiming.{name}", title, points, fn, gate=gate, explain=linear.explain)
     return [
-        Check("linear_kaiming.built_not_borrowed", "built from tensors, not nn.Linear / F.linear", 0, linear.check_built_not_borrowed, gate=True),
-        Check("linear_kaiming.parameters", "parameters: weight (out, in) then bias (out,)", 1, linear.check_parameters),
-        Check("linear_kaiming.no_bias", "bias=False gives bias None and one parameter", 1, check_no_bias_everywhere),
-        Check("linear_kaiming.forward", "forward equals nn.Linear (1-D, 2-D, 3-D; float32 and float64)", 2,
+        check("built_not_borrowed", "built from tensors, not nn.Linear / F.linear", 0, linear.check_built_not_borrowed,
+              gate=True),
+        check("parameters", "parameters: weight (out, in) then bias (out,)", 1, linear.check_parameters),
+        check("forward", "forward equals nn.Linear (1-D, 2-D, 3-D; float32 and float64)", 2,
               linear.forward_check([(), (4,), (2, 3)])),
-        Check("linear_kaiming.gradients", "gradients equal nn.Linear's", 1, linear.gradient_check((2, 3))),
-        Check("linear_kaiming.state_dict", "state_dict round trip with nn.Linear", 1, linear.check_state_dict),
-        Check("linear_kaiming.repr", "repr matches nn.Linear's", 1, check_repr),
-        Check("linear_kaiming.dtype_device", "dtype and device follow the input", 1, check_dtype_device),
-        Check("linear_kaiming.bad_input", "wrong feature count raises ValueError", 1, linear.bad_input_check([(), (3,), (2, 3)])),
-        Check("linear_kaiming.weight_init", "weight init: U(-1/sqrt(in), 1/sqrt(in))", 2, check_weight_init),
-        Check("linear_kaiming.bias_init", "bias init: U(-1/sqrt(in), 1/sqrt(in))", 1, check_bias_init),
+        check("gradients", "gradients equal nn.Linear's", 1, linear.gradient_check((4,))),
+        check("no_bias", "bias=False: bias None, registered with register_parameter", 1, check_no_bias_everywhere),
+        check("bad_input", "wrong feature count raises ValueError", 1, linear.bad_input_check([(3,), (2, 3)])),
+        check("state_dict", "state_dict round trip with nn.Linear", 0.5, linear.check_state_dict),
+        check("repr", "repr matches nn.Linear's", 0.5, check_repr),
+        check("dtype_device", "dtype and device follow the input", 1, check_dtype_device),
+        check("reset_parameters", "reset_parameters() redraws weight and bias; __init__ calls it", 1,
+              check_reset_parameters),
+        check("weight_init", "weight init: U(-1/sqrt(in), 1/sqrt(in))", 2, check_weight_init),
+        check("bias_init", "bias init: U(-1/sqrt(in), 1/sqrt(in))", 1, check_bias_init),
     ]

@@ -1,6 +1,7 @@
 """Checks shared by both MyLinear iterations: the student's layer against torch's nn.Linear."""
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import torch
@@ -13,6 +14,22 @@ from .core import CheckFailure
 IN, OUT = 7, 5  # a non-square layer; SQUARE catches a missing transpose that shapes would not reveal
 SQUARE = 6
 FORMULA = "compute x @ self.weight.T + self.bias"
+
+# Sentences that name the common mistakes (the first line of a failing report shows one of them).
+MISSING_T = ("you forgot the .T: weight is (out_features, in_features), so forward computes "
+             "x @ self.weight.T (x @ self.weight only works for square layers, and gives wrong values there)")
+WRONG_LAYOUT = ("your weight is stored as (in_features, out_features); nn.Linear stores (out_features, "
+                "in_features): create it shaped (out_features, in_features) and compute x @ self.weight.T")
+MISSING_BIAS = "you forgot to add the bias: return x @ self.weight.T + self.bias"
+LAST_DIM = ("you checked the wrong dimension: compare x.shape[-1] (the last one) with in_features, "
+            "not x.shape[1], so that inputs with any number of leading dimensions work")
+MM_2D = ("x.mm / torch.addmm only take 2-D inputs: use x @ self.weight.T (matmul), which broadcasts over "
+         "leading dimensions")
+EINSUM_DIMS = "your einsum names a fixed number of dimensions: write '...i,oi->...o' so any leading dims work"
+BIAS_NONE = ("self.bias is None when bias=False: guard every use of it with `if self.bias is not None` "
+             "(in reset_parameters and in forward)")
+BIAS_ARG = "add the argument to the signature: def __init__(self, in_features, out_features, bias=True)"
+DEVICE = "create any new tensor in forward with device=x.device, dtype=x.dtype"
 
 
 def reference(i: int, o: int, bias: bool = True, dtype: torch.dtype = torch.float32) -> nn.Linear:
@@ -30,8 +47,15 @@ def load_into(layer: nn.Module, ref: nn.Module) -> None:
     try:
         layer.load_state_dict(ref.state_dict())
     except RuntimeError as e:
+        weight = getattr(layer, "weight", None)
+        swapped = isinstance(weight, torch.Tensor) and tuple(weight.shape) == tuple(ref.weight.shape)[::-1] \
+            and weight.shape[0] != weight.shape[1]
+        no_bias = ref.bias is not None and "bias" not in layer.state_dict()
         raise CheckFailure(f"nn.Linear's state_dict (keys {list(ref.state_dict())}) to load into your layer",
                            f"an error: {' '.join(str(e).split())[:240]}",
+                           WRONG_LAYOUT if swapped else
+                           "you forgot the bias parameter: self.bias = nn.Parameter(...) shaped (out_features,)."
+                           if no_bias else
                            "name the parameters weight and bias, shaped like nn.Linear's, both nn.Parameters.")
 
 
@@ -44,12 +68,44 @@ def matched(i: int, o: int, cls: Any, dtype: torch.dtype, bias: bool = True) -> 
     return layer, ref
 
 
-def _diagnose_forward(got: torch.Tensor, x: torch.Tensor, ref: nn.Linear) -> str:
+def weight_layout(cls: Any) -> str:
+    """'out_in' (nn.Linear's), 'in_out' (transposed) or 'other': the shape of a fresh non-square layer's weight."""
+    weight = getattr(adapters.build(cls, IN, OUT), "weight", None)
+    shape = tuple(weight.shape) if isinstance(weight, torch.Tensor) else None
+    return {(OUT, IN): "out_in", (IN, OUT): "in_out"}.get(shape, "other")
+
+
+def explain(exc: BaseException, cls: Any) -> str | None:
+    """Name the mistake behind an error that the student's layer raised inside a check."""
+    text = str(exc)
+    if "must be a matrix" in text:
+        return MM_2D
+    if "einsum" in text:
+        return EINSUM_DIMS
+    if "cannot be multiplied" in text or "size mismatch" in text or "must match the size" in text:
+        return {"out_in": MISSING_T, "in_out": WRONG_LAYOUT}.get(weight_layout(cls))
+    if "NoneType" in text:
+        return BIAS_NONE
+    if "cannot assign" in text and "as parameter" in text:
+        return ("a registered parameter takes an nn.Parameter or None: wrap the tensor in nn.Parameter(...), "
+                "and for bias=False keep self.register_parameter('bias', None)")
+    if isinstance(exc, TypeError) and "bias" in text and "argument" in text:
+        return BIAS_ARG
+    if isinstance(exc, IndexError) and "out of range" in text:
+        return LAST_DIM
+    if "same device" in text or re.search(r"\bmeta\b", text):
+        return DEVICE
+    return None
+
+
+def _diagnose_forward(got: torch.Tensor, x: torch.Tensor, ref: nn.Linear, cls: Any) -> str:
     """A hint naming the likely mistake, by comparing with common wrong formulas."""
     w, b = ref.weight.detach(), ref.bias.detach() if ref.bias is not None else 0
+    no_transpose = WRONG_LAYOUT if weight_layout(cls) == "in_out" else MISSING_T
     candidates = {
-        "you forgot to add the bias": x @ w.T,
-        "you multiplied by weight without transposing it: use x @ self.weight.T": x @ w + b,
+        MISSING_BIAS: x @ w.T,
+        no_transpose: x @ w + b,
+        no_transpose + "; and you forgot to add the bias": x @ w,
         "you added the bias before the matrix product": ((x + b) @ w.T if isinstance(b, torch.Tensor)
                                                          and b.shape[-1] == x.shape[-1] else None),
     }
@@ -72,23 +128,32 @@ def check_parameters(cls: Any) -> None:
             raise CheckFailure(f"{name} to be an nn.Parameter, listed by parameters()",
                                f"a plain tensor attribute {name}",
                                f"write self.{name} = nn.Parameter(...) so the optimiser can find it.")
-    if got == [("weight", (IN, OUT)), ("bias", (OUT,))]:
-        raise CheckFailure(f"weight shaped (out_features, in_features) = {(OUT, IN)}", f"{(IN, OUT)}",
-                           "PyTorch stores weight transposed: torch.randn(out_features, in_features).")
+    if got and got[0] == ("weight", (IN, OUT)):
+        raise CheckFailure(f"weight shaped (out_features, in_features) = {(OUT, IN)}", f"{(IN, OUT)}", WRONG_LAYOUT)
+    if got == [("weight", (OUT, IN))]:
+        raise CheckFailure(f"parameters {expected} for MyLinear({IN}, {OUT})", f"{got}: no bias",
+                           "you forgot the bias parameter: self.bias = nn.Parameter(...) shaped (out_features,).")
+    if sorted(got) == sorted(expected):
+        raise CheckFailure(f"parameters in nn.Linear's order {expected}", str(got),
+                           "register weight first, then bias, so parameters() and state_dict() list them alike.")
     raise CheckFailure(f"parameters {expected} for MyLinear({IN}, {OUT})", str(got),
                        "register weight (out_features, in_features) first, then bias (out_features,).")
 
 
 def check_no_bias(cls: Any) -> None:
-    """bias=False: self.bias is None and weight is the only parameter, as in nn.Linear."""
+    """bias=False: self.bias is None, registered as an empty parameter slot, weight the only parameter."""
     layer = adapters.build(cls, IN, OUT, bias=False)
     names = [n for n, _ in layer.named_parameters()]
     bias = getattr(layer, "bias", "missing")
     if bias is not None:
         got = "no attribute bias" if isinstance(bias, str) else f"bias = {type(bias).__name__} {tuple(bias.shape)}"
         raise CheckFailure("self.bias to be None when bias=False", got,
-                           "write self.bias = None (or self.register_parameter('bias', None)), "
-                           "not a tensor of zeros.")
+                           "write self.register_parameter('bias', None), not a tensor of zeros.")
+    if "bias" not in layer._parameters:
+        raise CheckFailure("bias registered as an empty parameter slot, as nn.Linear does",
+                           "a plain attribute self.bias = None",
+                           "you set self.bias = None without registering it: write "
+                           "self.register_parameter('bias', None), so the module knows bias is a parameter name.")
     if names != ["weight"]:
         raise CheckFailure("exactly one parameter, weight, when bias=False", f"parameters {names}",
                            "only create the bias Parameter when bias is True.")
@@ -102,7 +167,12 @@ def _forward_once(cls: Any, i: int, o: int, shape: tuple[int, ...], dtype: torch
     layer, ref = matched(i, o, cls, dtype)
     x = torch.randn(*shape, i, dtype=dtype)
     before = x.clone()
-    got = adapters.call(layer, x)
+    try:
+        got = adapters.call(layer, x)
+    except (ValueError, IndexError) as e:
+        raise CheckFailure(f"an output for a valid input shaped {tuple(x.shape)} (last dimension {i})",
+                           f"{type(e).__name__}: {str(e).splitlines()[0][:120] if str(e) else ''}",
+                           LAST_DIM + ".") from None
     if not identical(x, before):
         raise CheckFailure("the input x left unchanged by forward", "x was modified in place",
                            "do not use in-place operations (x.t_(), x *= ..., x.add_) on the input.")
@@ -112,7 +182,11 @@ def _forward_once(cls: Any, i: int, o: int, shape: tuple[int, ...], dtype: torch
                            "do not convert dtypes in forward (no .double()/.float()).")
     if isinstance(got, torch.Tensor) and tuple(got.shape) == tuple(want.shape) and not close(got, want):
         raise CheckFailure(f"output equal to nn.Linear's for input {tuple(x.shape)} ({dtype})",
-                           f"max difference {max_diff(got, want):.3g}", _diagnose_forward(got, x, ref))
+                           f"max difference {max_diff(got, want):.3g}", _diagnose_forward(got, x, ref, cls))
+    if isinstance(got, torch.Tensor) and got.dim() == 2 and tuple(got.shape) == tuple(want.shape)[::-1]:
+        raise CheckFailure(f"output for input {tuple(x.shape)} shaped {tuple(want.shape)} (batch, out_features)",
+                           f"shape {tuple(got.shape)}", "you computed self.weight @ x.T, shaped (out_features, "
+                           "batch): compute x @ self.weight.T instead.")
     expect_close(f"output for input {tuple(x.shape)}", got, want.detach(), FORMULA + ".", dtype)
 
 
@@ -145,6 +219,8 @@ def gradient_check(lead: tuple[int, ...]):
         for name, got, want in (("weight", params.get("weight"), ref.weight),
                                 ("bias", params.get("bias"), ref.bias), ("input x", xs, xr)):
             grad = None if got is None else got.grad
+            if grad is None and name == "bias" and got is not None and close(out, xs @ layer.weight.T):
+                raise CheckFailure("a gradient for bias", "bias.grad is None", MISSING_BIAS + ".")
             if grad is None:
                 raise CheckFailure(f"a gradient for {name}", f"{name}.grad is None",
                                    "compute forward from self.weight and self.bias themselves, "
@@ -207,7 +283,10 @@ def _expect_value_error(layer: nn.Module, x: torch.Tensor, expected: int) -> Non
 
 
 def check_built_not_borrowed(cls: Any) -> None:
-    """Your own maths: not the reference, not nn.Linear inside, no F.linear."""
+    """Your own maths: not the reference, no nn.Linear inside, no call to F.linear while forward runs.
+
+    Fails only on evidence of borrowing: an error raised by the layer itself is left to the other checks.
+    """
     origin = adapters.reference_origin(cls)
     if origin:
         raise CheckFailure("your own MyLinear", f"the course's reference {origin}",
@@ -215,15 +294,16 @@ def check_built_not_borrowed(cls: Any) -> None:
     if isinstance(cls, type) and issubclass(cls, nn.Linear):
         raise CheckFailure("a class built on nn.Module", "a subclass of nn.Linear",
                            "subclass nn.Module and write weight, bias and forward yourself.")
-    layer = adapters.build(cls, IN, OUT)
-    inner = [n for n, m in layer.named_modules() if n and isinstance(m, nn.Linear)]
-    if inner:
-        raise CheckFailure("no nn.Linear inside your layer", f"an nn.Linear submodule {inner[0]!r}",
-                           "store weight and bias as your own nn.Parameters.")
-    with adapters.record_calls(adapters.LINEAR_FUNCTIONS) as seen:
-        adapters.call(layer, torch.randn(3, IN))
-    used = seen[0] if seen else adapters.source_uses(cls, adapters.LINEAR_SOURCE)
+    layers = [adapters.try_build(cls, IN, OUT), adapters.try_build(cls, IN, OUT, bias=False)]
+    for layer in filter(None, layers):
+        inner = [n for n, m in layer.named_modules() if n and isinstance(m, nn.Linear)]
+        if inner:
+            raise CheckFailure("no nn.Linear inside your layer", f"an nn.Linear submodule {inner[0]!r}",
+                               "store weight and bias as your own nn.Parameters.")
+    runs = [lambda layer=layer, shape=shape: layer(torch.randn(*shape, IN))
+            for layer in filter(None, layers) for shape in ((3,), (), (2, 3))]
+    used = adapters.borrowed_call(runs, adapters.LINEAR_BANNED)
     if used:
         raise CheckFailure("forward written with tensor operations (@, matmul, einsum, addmm)",
-                           f"a call to {used.rstrip('(')}", "F.linear is what you are building: "
+                           f"a call to {used}", "F.linear is what you are building: "
                            "write x @ self.weight.T + self.bias yourself.")

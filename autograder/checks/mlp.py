@@ -1,6 +1,8 @@
 """Checks for stage 3: ReLU and Flatten against torch over many shapes, and SimpleMLP against the reference."""
 from __future__ import annotations
 
+import math
+import re
 from typing import Any, Iterator
 
 import torch
@@ -8,7 +10,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from . import adapters
-from .compare import close, expect_close, identical, max_diff
+from .compare import close, expect_close, identical, max_diff, tol_for
 from .core import Check, CheckFailure
 
 SWEEP = 40  # random shapes per sweep; tests/test_checks_mlp.py adds hypothesis-generated ones
@@ -44,18 +46,33 @@ def _not_borrowed(cls: Any, torch_cls: type, what: str) -> None:
 
 
 def check_relu_not_borrowed(cls: Any) -> None:
-    """Your own ReLU: not nn.ReLU, torch.relu or F.relu."""
+    """Your own ReLU: not nn.ReLU, torch.relu or F.relu (observed while it runs; its own errors are no evidence)."""
     _not_borrowed(cls, nn.ReLU, "ReLU")
-    module = adapters.build(cls)
+    module = adapters.try_build(cls)
+    if module is None:
+        return
     inner = [n for n, m in module.named_modules() if n and isinstance(m, nn.ReLU)]
     if inner:
         raise CheckFailure("no nn.ReLU inside your ReLU", f"submodule {inner[0]!r}", "write max(0, x) yourself.")
-    spies = [(torch, "relu"), (F, "relu"), (torch.Tensor, "relu"), (torch, "relu_"), (F, "relu_")]
-    with adapters.record_calls(spies) as seen:
-        adapters.call(module, torch.randn(3, 4))
-    if seen:
+    used = adapters.borrowed_call([lambda: module(torch.randn(3, 4))], adapters.RELU_BANNED)
+    if used:
         raise CheckFailure("max(0, x) written with tensor operations (clamp, maximum, where, ...)",
-                           f"a call to {seen[0]}", "ReLU is what you are building: do not call torch's relu.")
+                           f"a call to {used}", "ReLU is what you are building: do not call torch's relu.")
+
+
+RELU_FORMS = "use torch.maximum(x, torch.zeros_like(x)) or x.clamp(min=0)"
+
+
+def explain_relu(exc: BaseException, cls: Any) -> str | None:
+    """Name the mistake behind an error raised by the student's ReLU."""
+    text = str(exc)
+    if "ambiguous" in text:
+        return f"Python's max(0, x) compares a whole tensor with 0 and cannot decide: {RELU_FORMS}"
+    if "same device" in text or re.search(r"\bmeta\b", text):
+        return "create new tensors with torch.zeros_like(x) (or device=x.device), not torch.zeros(x.shape)"
+    if "leaf Variable" in text or "in-place" in text:
+        return "you changed the input in place: return a new tensor (x.clamp(min=0)), no x[x < 0] = 0"
+    return None
 
 
 def check_relu_values(cls: Any) -> None:
@@ -66,14 +83,20 @@ def check_relu_values(cls: Any) -> None:
             x = relu_input(shape, dtype, k)
             got = adapters.call(module, x.clone())
             want = torch.relu(x)
+            if isinstance(got, tuple):
+                raise CheckFailure(f"a tensor shaped {tuple(want.shape)}", f"a {type(got).__name__} (values, indices)",
+                                   f"torch.max(x, 0) reduces over dimension 0 and returns (values, indices): "
+                                   f"{RELU_FORMS}.")
             if not isinstance(got, torch.Tensor) or tuple(got.shape) != tuple(want.shape):
                 raise CheckFailure(f"an output shaped {tuple(want.shape)}",
                                    f"{tuple(got.shape) if isinstance(got, torch.Tensor) else type(got).__name__}",
                                    "return max(0, x) elementwise, the same shape as x.")
             if not close(got, want, rtol=0, atol=0):
+                leaky = bool((got[x < 0] != 0).any()) and close(got[x > 0], x[x > 0], rtol=0, atol=0)
                 raise CheckFailure(f"relu(x) for x shaped {shape} ({dtype})",
                                    f"max difference {max_diff(got, want):.3g}",
-                                   "keep positives, replace negatives by 0 (e.g. x.clamp(min=0)).")
+                                   "your negatives are not 0 (a leaky ReLU?): replace them by 0, e.g. x.clamp(min=0)."
+                                   if leaky else "keep positives, replace negatives by 0 (e.g. x.clamp(min=0)).")
 
 
 def check_relu_safe(cls: Any) -> None:
@@ -124,18 +147,86 @@ def flatten_cases(seed: int) -> Iterator[tuple[tuple[int, ...], int, int]]:
                     yield shape, start, end
 
 
+BATCH = ("you flattened the batch dimension too: keep dim 0 and merge the rest (start_dim=1 by default), "
+         "e.g. x.reshape(x.shape[0], -1)")
+HARD_784 = "you hard-coded 784: compute the merged size from x.shape (math.prod of x.shape[start:end + 1])"
+IGNORES_DIMS = ("you ignored start_dim and end_dim: merge exactly the dims start_dim..end_dim of x.shape "
+                "and keep the others")
+IGNORES_END = "you ignored end_dim: merge only up to end_dim (inclusive) and keep the dims after it"
+END_EXCLUSIVE = "end_dim is inclusive: merge x.shape[start:end + 1], not x.shape[start:end]"
+RAW_NEGATIVE = ("negative dims count from the end: turn them into indices first (end = self.end_dim % x.dim()); "
+                "with end_dim=-1, end + 1 is 0 and x.shape[start:0] is empty")
+NOT_CONTIGUOUS = ("your Flatten uses .view, which fails on a non-contiguous input such as x.transpose(1, 2): "
+                  "use .reshape, which copies only when it must")
+
+
+def _wrong_shapes(shape: tuple[int, ...], start: int, end: int) -> dict[str, tuple[int, ...]]:
+    """The shape each common Flatten mistake produces (or tries to reshape to) for this input and these dims."""
+    n = len(shape)
+    s, e = start % n, end % n
+    raw_end = shape[end + 1:] if end + 1 != 0 else shape
+    return {
+        BATCH: (math.prod(shape),),
+        HARD_784: (-1, 784),
+        IGNORES_DIMS: (shape[0], math.prod(shape[1:])) if n > 1 else (),
+        IGNORES_END: (*shape[:s], math.prod(shape[s:])),
+        END_EXCLUSIVE: (*shape[:s], math.prod(shape[s:e]), *shape[e:]),
+        RAW_NEGATIVE: (*shape[:start], math.prod(shape[start:end + 1]), *raw_end),
+    }
+
+
+def _name_flatten_mistake(shape: tuple[int, ...], dims: tuple[int, ...], got: tuple[int, ...]) -> str | None:
+    """The mistake whose shape equals `got` (a -1 in `got` matches any size), or None."""
+    start, end = dims if dims else (1, -1)
+    right = tuple(torch.empty(shape).flatten(start, end).shape)
+    wrongs = list(_wrong_shapes(shape, start, end).items())
+    if dims:  # with explicit dims, ignoring them is likelier than flattening everything on purpose
+        wrongs = wrongs[2:] + wrongs[:2]
+    for hint, wrong in wrongs:
+        if wrong != right and len(wrong) == len(got) and all(g in (w, -1) or w == -1 for g, w in zip(got, wrong)):
+            return hint
+    return None
+
+
+def _attempted_shape(exc: BaseException) -> tuple[int, ...] | None:
+    """The shape a failed reshape/view asked for ("shape '[2, 784]' is invalid ..."), or None."""
+    match = re.search(r"shape '\[([-\d, ]*)\]' is invalid", str(exc))
+    return tuple(int(v) for v in match.group(1).split(",") if v.strip()) if match else None
+
+
+def explain_flatten(exc: BaseException, cls: Any) -> str | None:
+    """Name the mistake behind an error raised by the student's Flatten."""
+    text = str(exc)
+    if "view size is not compatible" in text:
+        return NOT_CONTIGUOUS
+    attempted = _attempted_shape(exc)
+    if attempted and 784 in attempted:
+        return HARD_784
+    if isinstance(exc, IndexError) or "out of range" in text:
+        return RAW_NEGATIVE
+    return None
+
+
 def _flatten_once(cls: Any, shape: tuple[int, ...], *dims: int) -> None:
-    """Compare one Flatten configuration with torch.flatten."""
+    """Compare one Flatten configuration with torch.flatten, naming the mistake when the shape is wrong."""
     module = adapters.build(cls, *dims)
     x = torch.randn(shape)
     want = torch.flatten(x, *dims) if dims else torch.flatten(x, 1)
-    got = adapters.call(module, x)
     call = f"Flatten({', '.join(map(str, dims))}) on shape {shape}"
+    try:
+        got = adapters.call(module, x)
+    except RuntimeError as e:
+        attempted = _attempted_shape(e)
+        hint = _name_flatten_mistake(shape, dims, attempted) if attempted else None
+        if hint is None:
+            raise
+        raise CheckFailure(f"{call} -> shape {tuple(want.shape)}", f"RuntimeError: {str(e).splitlines()[0]}",
+                           hint + ".") from None
     if not isinstance(got, torch.Tensor) or tuple(got.shape) != tuple(want.shape):
-        raise CheckFailure(f"{call} -> shape {tuple(want.shape)}",
-                           f"{tuple(got.shape) if isinstance(got, torch.Tensor) else type(got).__name__}",
-                           "merge dims start_dim..end_dim (inclusive; negative dims count from the end) "
-                           "and keep the others.")
+        shape_got = tuple(got.shape) if isinstance(got, torch.Tensor) else None
+        hint = (_name_flatten_mistake(shape, dims, shape_got) if shape_got is not None else None) or (
+            "merge dims start_dim..end_dim (inclusive; negative dims count from the end) and keep the others")
+        raise CheckFailure(f"{call} -> shape {tuple(want.shape)}", f"{shape_got or type(got).__name__}", hint + ".")
     expect_close(call, got, want, "keep the elements in row-major order (reshape/view).", torch.float32)
 
 
@@ -152,30 +243,42 @@ def check_flatten_dims(cls: Any) -> None:
 
 
 def check_flatten_safe(cls: Any) -> None:
-    """Flatten keeps dtype, passes gradients through and leaves its input unchanged."""
+    """Flatten works on a non-contiguous input, keeps dtype, passes gradients through."""
     module = adapters.build(cls)
-    x = torch.randn(2, 3, 4, dtype=torch.float64, requires_grad=True)
+    x = torch.randn(2, 4, 3, dtype=torch.float64).transpose(1, 2)
     out = adapters.call(module, x)
     if not isinstance(out, torch.Tensor) or out.dtype != torch.float64:
         raise CheckFailure("a float64 output for a float64 input", f"{getattr(out, 'dtype', type(out))}",
                            "reshape; do not convert dtypes.")
+    expect_close("Flatten() on a non-contiguous input x.transpose(1, 2)", out, torch.flatten(x, 1),
+                 NOT_CONTIGUOUS + ".", torch.float64)
+    x = torch.randn(2, 3, 4, dtype=torch.float64, requires_grad=True)
+    out = adapters.call(module, x)
     if out.grad_fn is None:
         raise CheckFailure("an output connected to the autograd graph", "no grad_fn",
                            "do not use .data or .detach().")
     out.sum().backward()
     if x.grad is None or not close(x.grad, torch.ones_like(x)):
-        raise CheckFailure("gradient of ones flowing back to the input", f"{x.grad}", "use reshape or view.")
+        raise CheckFailure("gradient of ones flowing back to the input", f"{x.grad}", "use reshape.")
 
 
 def check_flatten_not_borrowed(cls: Any) -> None:
-    """Your own Flatten: not nn.Flatten or the reference."""
+    """Your own Flatten: not nn.Flatten, torch.flatten or the reference (observed while it runs)."""
     _not_borrowed(cls, nn.Flatten, "Flatten")
-    inner = [n for n, m in adapters.build(cls).named_modules() if n and isinstance(m, nn.Flatten)]
-    if inner:
-        raise CheckFailure("no nn.Flatten inside your Flatten", f"submodule {inner[0]!r}", "write it yourself.")
+    modules = [m for m in (adapters.try_build(cls), adapters.try_build(cls, 0, 1)) if m is not None]
+    for module in modules:
+        inner = [n for n, m in module.named_modules() if n and isinstance(m, nn.Flatten)]
+        if inner:
+            raise CheckFailure("no nn.Flatten inside your Flatten", f"submodule {inner[0]!r}", "write it yourself.")
+    used = adapters.borrowed_call([lambda m=m: m(torch.randn(2, 3, 4)) for m in modules], adapters.FLATTEN_BANNED)
+    if used:
+        raise CheckFailure("a Flatten that computes the new shape and calls reshape", f"a call to {used}",
+                           "flatten is what you are building: compute the merged size from x.shape and call "
+                           "x.reshape(...) yourself.")
 
 
 MLP_SHAPES = [(100, 784), (100,), (10, 100), (10,)]
+PARTS = ("flatten", "linear1", "relu", "linear2")  # the contract's attribute names
 
 
 def check_mlp_structure(cls: Any) -> None:
@@ -187,31 +290,69 @@ def check_mlp_structure(cls: Any) -> None:
         raise CheckFailure(f"parameters shaped {MLP_SHAPES} (79,510 in all)", f"{shapes} ({count:,} in all)",
                            "one hidden layer of 100: MyLinear(784, 100), ReLU, MyLinear(100, 10).")
     children = list(model.children())
-    if len(children) != 4:
+    missing = [n for n in PARTS if not isinstance(getattr(model, n, None), nn.Module)]
+    if len(children) != 4 or missing:
         raise CheckFailure("4 submodules: flatten, linear1, relu, linear2",
                            f"{len(children)}: {[type(c).__name__ for c in children]}",
+                           (f"your SimpleMLP has no self.{missing[0]}: " if missing else "") +
                            "create self.flatten, self.linear1, self.relu, self.linear2 in __init__.")
 
 
 def check_mlp_own_modules(cls: Any) -> None:
-    """Built from your own MyLinear, ReLU and Flatten: no nn.Linear, nn.ReLU, nn.Flatten or F.linear."""
+    """Built from your own MyLinear, ReLU and Flatten: no torch modules inside, no torch calls standing in for them.
+
+    Calls made inside your own submodules are judged by their own exercises; an error is no evidence.
+    """
     model = adapters.build(cls)
     for name, m in model.named_modules():
         if isinstance(m, (nn.Linear, nn.ReLU, nn.Flatten)):
             raise CheckFailure("only your own MyLinear, ReLU and Flatten inside", f"nn.{type(m).__name__} at {name!r}",
-                               "use the classes you wrote in this notebook.")
-    spies = adapters.LINEAR_FUNCTIONS + [(torch, "relu"), (F, "relu"), (torch.Tensor, "relu")]
-    with adapters.record_calls(spies) as seen:
-        adapters.call(model, torch.randn(2, 1, 28, 28))
-    if seen:
-        raise CheckFailure("forward built from your own modules", f"a call to {seen[0]}",
-                           "call self.linear1, self.relu, ... instead of torch's functions.")
+                               f"you used torch's nn.{type(m).__name__} as self.{name}: use the class you wrote "
+                               "in this notebook.")
+    banned = adapters.LINEAR_BANNED | adapters.RELU_BANNED | adapters.FLATTEN_BANNED
+    used = adapters.borrowed_call([lambda: model(torch.randn(2, 1, 28, 28))], banned, skip=list(model.children()))
+    if used:
+        raise CheckFailure("forward built from your own modules", f"a call to {used} in SimpleMLP.forward",
+                           "call self.flatten, self.linear1, self.relu and self.linear2 instead of torch's functions.")
+
+
+def blame_part(cls: Any) -> str | None:
+    """The first of your modules (flatten, linear1, relu, linear2) that misbehaves on the input it receives."""
+    ref = reference_mlp()
+    model = adapters.build(cls)
+    adapters.copy_by_order(ref, model)
+    h = torch.rand(8, 1, 28, 28)
+    for name, theirs in zip(PARTS, ref):
+        mine = getattr(model, name, None)
+        if not isinstance(mine, nn.Module):
+            return None
+        want = theirs(h).detach()
+        what = f"your {type(mine).__name__} (self.{name})"
+        fix = f"fix {type(mine).__name__} first: its own self-check names the mistake"
+        try:
+            got = adapters.call(mine, h)
+        except Exception as e:  # noqa: BLE001 - the part's error is what we report
+            return f"{what} fails on its input shaped {tuple(h.shape)} ({type(e).__name__}: " \
+                   f"{str(e).splitlines()[0][:100] if str(e) else ''}): {fix}"
+        if not isinstance(got, torch.Tensor) or tuple(got.shape) != tuple(want.shape):
+            shape = tuple(got.shape) if isinstance(got, torch.Tensor) else type(got).__name__
+            return f"{what} turns an input shaped {tuple(h.shape)} into {shape}, not {tuple(want.shape)}: {fix}"
+        if not close(got, want):
+            return f"{what} computes wrong values (max difference {max_diff(got, want):.3g}): {fix}"
+        h = want
+    return None
+
+
+def explain_mlp(exc: BaseException, cls: Any) -> str | None:
+    """Name the module whose mistake made SimpleMLP fail."""
+    return blame_part(cls)
 
 
 def check_mlp_not_reference(cls: Any) -> None:
     """Your own SimpleMLP and modules, not the course's reference."""
+    model = adapters.try_build(cls)
     origin = adapters.reference_origin(cls) or next(
-        (adapters.reference_origin(type(m)) for m in adapters.build(cls).modules()
+        (adapters.reference_origin(type(m)) for m in (model.modules() if model is not None else ())
          if adapters.reference_origin(type(m))), None)
     if origin:
         raise CheckFailure("your own modules", f"the course's reference {origin}", "use your own classes.")
@@ -230,8 +371,11 @@ def check_mlp_forward(cls: Any) -> None:
         adapters.copy_by_order(ref, model)
         for shape in ((8, 1, 28, 28), (8, 784)):
             x = torch.rand(shape, dtype=dtype)
-            expect_close(f"SimpleMLP output for images shaped {shape}", adapters.call(model, x),
-                         ref(x).detach(), "flatten, linear1, relu, linear2, in that order.", dtype)
+            got, want = adapters.call(model, x), ref(x).detach()
+            if not (isinstance(got, torch.Tensor) and tuple(got.shape) == tuple(want.shape) and
+                    close(got, want, **tol_for(dtype))):
+                expect_close(f"SimpleMLP output for images shaped {shape}", got, want,
+                             (blame_part(cls) or "chain flatten, linear1, relu, linear2, in that order") + ".", dtype)
 
 
 def check_mlp_backward(cls: Any) -> None:
@@ -247,24 +391,31 @@ def check_mlp_backward(cls: Any) -> None:
 
 def relu_checks() -> list[Check]:
     """ReLU: 2 points."""
-    return [Check("relu.built_not_borrowed", "your own ReLU, not torch's", 0, check_relu_not_borrowed, gate=True),
-            Check("relu.values", "equals torch.relu over many shapes", 1, check_relu_values),
-            Check("relu.safe", "input unchanged; dtype and device kept", 0.5, check_relu_safe),
-            Check("relu.grad", "gradient 0 for x < 0 and 1 for x > 0", 0.5, check_relu_grad)]
+    def check(name: str, title: str, points: float, fn: Any, gate: bool = False) -> Check:
+        return Check(f"relu.{name}", title, points, fn, gate=gate, explain=explain_relu)
+    return [check("built_not_borrowed", "your own ReLU, not torch's", 0, check_relu_not_borrowed, gate=True),
+            check("values", "equals torch.relu over many shapes", 1, check_relu_values),
+            check("safe", "input unchanged; dtype and device kept", 0.5, check_relu_safe),
+            check("grad", "gradient 0 for x < 0 and 1 for x > 0", 0.5, check_relu_grad)]
 
 
 def flatten_checks() -> list[Check]:
     """Flatten: 2 points."""
-    return [Check("flatten.built_not_borrowed", "your own Flatten, not nn.Flatten", 0, check_flatten_not_borrowed, gate=True),
-            Check("flatten.default", "Flatten() equals nn.Flatten()", 1, check_flatten_default),
-            Check("flatten.dims", "start_dim / end_dim, negative dims too", 0.5, check_flatten_dims),
-            Check("flatten.safe", "dtype and gradients pass through", 0.5, check_flatten_safe)]
+    def check(name: str, title: str, points: float, fn: Any, gate: bool = False) -> Check:
+        return Check(f"flatten.{name}", title, points, fn, gate=gate, explain=explain_flatten)
+    return [check("built_not_borrowed", "your own Flatten, not nn.Flatten / torch.flatten", 0,
+                  check_flatten_not_borrowed, gate=True),
+            check("default", "Flatten() equals nn.Flatten()", 1, check_flatten_default),
+            check("dims", "start_dim / end_dim, negative dims too", 0.5, check_flatten_dims),
+            check("safe", "non-contiguous input, dtype and gradients", 0.5, check_flatten_safe)]
 
 
 def simple_mlp_checks() -> list[Check]:
     """SimpleMLP: 4 points."""
-    return [Check("simple_mlp.not_reference", "your own modules, not the reference", 0, check_mlp_not_reference, gate=True),
-            Check("simple_mlp.structure", "structure: 784 -> 100 -> ReLU -> 10 (79,510 parameters)", 1, check_mlp_structure),
-            Check("simple_mlp.own_modules", "no nn.Linear / nn.ReLU / nn.Flatten inside", 1, check_mlp_own_modules),
-            Check("simple_mlp.forward", "forward equals the reference", 1.5, check_mlp_forward),
-            Check("simple_mlp.backward", "gradients reach every parameter", 0.5, check_mlp_backward)]
+    def check(name: str, title: str, points: float, fn: Any, gate: bool = False) -> Check:
+        return Check(f"simple_mlp.{name}", title, points, fn, gate=gate, explain=explain_mlp)
+    return [check("not_reference", "your own modules, not the reference", 0, check_mlp_not_reference, gate=True),
+            check("structure", "structure: 784 -> 100 -> ReLU -> 10 (79,510 parameters)", 1, check_mlp_structure),
+            check("own_modules", "no nn.Linear / nn.ReLU / nn.Flatten inside", 1, check_mlp_own_modules),
+            check("forward", "forward equals the reference", 1.5, check_mlp_forward),
+            check("backward", "gradients reach every parameter", 0.5, check_mlp_backward)]

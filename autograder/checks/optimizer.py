@@ -15,7 +15,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from . import adapters
+from . import adapters, source
 from .compare import close, max_diff
 from .core import Check, CheckFailure
 
@@ -196,7 +196,7 @@ def _not_torch(cls: Any, name: str) -> None:
     if isinstance(cls, type) and issubclass(cls, torch.optim.Optimizer):
         raise CheckFailure(f"a plain class {name}", "a subclass of torch.optim.Optimizer",
                            "write a plain class holding the parameters: the optimizer is what you are building.")
-    used = adapters.source_uses(cls, OPTIM_SOURCE) if isinstance(cls, type) else None
+    used = source.source_uses(cls, OPTIM_SOURCE) if isinstance(cls, type) else None
     if used:
         raise CheckFailure(f"{name}'s update written with tensor operations", f"`{used}` in its code",
                            "do not call torch.optim: write the update yourself.")

@@ -44,3 +44,30 @@ def all_correct() -> list[Correct]:
     from . import backdrop_cases, backprop_cases, linear_correct, mlp_cases, optimizer_cases
     return (linear_correct.CORRECT + backdrop_cases.CORRECT + mlp_cases.CORRECT + backprop_cases.CORRECT
             + optimizer_cases.CORRECT)
+
+
+@dataclass(frozen=True)
+class Mistake:
+    """A common mistake: its report's first failure is check `{exercise}.{first}`, its first line names the
+    mistake with every one of `words`, and it loses exactly `lost` points. Only borrowing may fail a
+    required check."""
+
+    exercise: str
+    name: str
+    obj: Any
+    first: str
+    words: tuple[str, ...]
+    lost: float
+    marker: str
+    borrowing: bool = False
+
+    @property
+    def first_id(self) -> str:
+        """The full id of the check that must fail first."""
+        return f"{self.exercise}.{self.first}"
+
+
+def all_mistakes() -> list[Mistake]:
+    """Every common mistake in the catalogue."""
+    from . import linear_mistakes, mlp_mistakes, update_mistakes
+    return update_mistakes.MISTAKES + linear_mistakes.MISTAKES + mlp_mistakes.MISTAKES

@@ -113,7 +113,7 @@ WRONG = [
     _w("returns the loss tensor", update_returns_tensor, "returns_float", "got Tensor"),
     _w("ignores lr (hard-coded 0.1)", update_fixed_lr, "moves_parameters", "lr = 0.37"),
     _w("no torch.no_grad()", update_no_no_grad, "no_graph", "torch.no_grad()"),
-    _w("gradient ascent (p += ...)", update_adds_gradient, "moves_parameters", "max difference"),
+    _w("gradient ascent (p += ...)", update_adds_gradient, "moves_parameters", "uphill"),
 ]
 CORRECT = [
     Correct("update", "fast.ai lesson 5 (sub_, loss_func)", update_classic, "backdrop"),

@@ -24,18 +24,20 @@ class RandnMatmul(nn.Module):
 
 
 class ArticleIteration1(nn.Module):
-    """Iteration 1 as the source article wrote it: no bias argument, always a randn bias, ValueError on a bad size."""
+    """Iteration 1 as the article wrote it: randn weight and bias, always a bias (no bias argument), and a
+    ValueError (where the article called sys.exit) when the input has the wrong size."""
 
     def __init__(self, in_features, out_features):
         super().__init__()
-        self.in_features, self.out_features = in_features, out_features
+        self.in_features = in_features
+        self.out_features = out_features
         self.weight = nn.Parameter(torch.randn(out_features, in_features))
         self.bias = nn.Parameter(torch.randn(out_features))
 
-    def forward(self, x):
-        if x.shape[-1] != self.in_features:
-            raise ValueError(f"Wrong input size: expected {self.in_features} features, got {x.shape[-1]}")
-        return x @ self.weight.T + self.bias
+    def forward(self, input):
+        if input.size(1) != self.in_features:
+            raise ValueError(f"Wrong input size: expected {self.in_features} features, got {input.size(1)}")
+        return torch.matmul(input, self.weight.t()) + self.bias
 
 
 class RandnEinsum(nn.Module):
@@ -61,10 +63,13 @@ class KaimingEinsum(nn.Module):
         super().__init__()
         self.in_features, self.out_features = in_features, out_features
         self.weight = nn.Parameter(torch.empty(out_features, in_features))
-        self.bias = nn.Parameter(torch.empty(out_features)) if bias else None
+        self.register_parameter("bias", nn.Parameter(torch.empty(out_features)) if bias else None)
+        self.reset_parameters()
+
+    def reset_parameters(self):
         nn.init.kaiming_uniform_(self.weight, a=math.sqrt(5))
         if self.bias is not None:
-            nn.init.uniform_(self.bias, -1 / math.sqrt(in_features), 1 / math.sqrt(in_features))
+            nn.init.uniform_(self.bias, -1 / math.sqrt(self.in_features), 1 / math.sqrt(self.in_features))
 
     def forward(self, x):
         if x.shape[-1] != self.in_features:
@@ -77,17 +82,23 @@ class KaimingEinsum(nn.Module):
 
 
 class KaimingManualUniform(nn.Module):
-    """Iteration 2: torch.empty().uniform_(-b, b) by hand, matmul with transpose."""
+    """Iteration 2: reset_parameters makes new Parameters with uniform_(-b, b) by hand; matmul with transpose."""
 
     def __init__(self, in_features, out_features, bias=True):
         super().__init__()
         self.in_features, self.out_features = in_features, out_features
-        b = 1 / math.sqrt(in_features)
-        self.weight = nn.Parameter(torch.empty(out_features, in_features).uniform_(-b, b))
+        self.weight = nn.Parameter(torch.empty(out_features, in_features))
         if bias:
-            self.bias = nn.Parameter(torch.empty(out_features).uniform_(-b, b))
+            self.bias = nn.Parameter(torch.empty(out_features))
         else:
             self.register_parameter("bias", None)
+        self.reset_parameters()
+
+    def reset_parameters(self):
+        b = 1 / math.sqrt(self.in_features)
+        self.weight = nn.Parameter(torch.empty(self.out_features, self.in_features).uniform_(-b, b))
+        if self.bias is not None:
+            self.bias = nn.Parameter(torch.empty(self.out_features).uniform_(-b, b))
 
     def forward(self, x):
         if x.shape[-1] != self.in_features:
@@ -103,14 +114,21 @@ class KaimingManualUniform(nn.Module):
 
 
 class KaimingAddmm(nn.Module):
-    """Iteration 2: addmm on a 2-D view, reshaped back; (rand * 2 - 1) * bound init."""
+    """Iteration 2: addmm on a 2-D view, reshaped back; (rand * 2 - 1) * bound init copied in place."""
 
     def __init__(self, in_features, out_features, bias=True):
         super().__init__()
         self.in_features, self.out_features = in_features, out_features
-        bound = math.sqrt(1 / in_features)
-        self.weight = nn.Parameter((torch.rand(out_features, in_features) * 2 - 1) * bound)
-        self.bias = nn.Parameter((torch.rand(out_features) * 2 - 1) * bound) if bias else None
+        self.weight = nn.Parameter(torch.empty(out_features, in_features))
+        self.register_parameter("bias", nn.Parameter(torch.empty(out_features)) if bias else None)
+        self.reset_parameters()
+
+    @torch.no_grad()
+    def reset_parameters(self):
+        bound = math.sqrt(1 / self.in_features)
+        self.weight.copy_((torch.rand(self.out_features, self.in_features) * 2 - 1) * bound)
+        if self.bias is not None:
+            self.bias.copy_((torch.rand(self.out_features) * 2 - 1) * bound)
 
     def forward(self, x):
         if x.shape[-1] != self.in_features:
@@ -133,7 +151,10 @@ class KaimingResetParameters(nn.Module):
         super().__init__()
         self.in_features, self.out_features = in_features, out_features
         self.weight = nn.Parameter(torch.empty((out_features, in_features)))
-        self.bias = nn.Parameter(torch.empty(out_features)) if bias else None
+        if bias:
+            self.bias = nn.Parameter(torch.empty(out_features))
+        else:
+            self.register_parameter("bias", None)
         self.reset_parameters()
 
     def reset_parameters(self):
@@ -154,8 +175,8 @@ class KaimingResetParameters(nn.Module):
 
 CORRECT = [
     Correct("linear_randn", "randn, x @ W.T", RandnMatmul, "iter1"),
+    Correct("linear_randn", "the article's iteration 1: always a bias, ValueError", ArticleIteration1, "iter1"),
     Correct("linear_randn", "randn, einsum, register_parameter", RandnEinsum, "iter1"),
-    Correct("linear_randn", "the article's iteration 1 (always a bias, no bias argument)", ArticleIteration1, "iter1"),
     Correct("linear_kaiming", "einsum + nn.init", KaimingEinsum, "iter2"),
     Correct("linear_kaiming", "manual uniform_ + matmul", KaimingManualUniform, "iter2"),
     Correct("linear_kaiming", "addmm + (rand*2-1)*bound", KaimingAddmm, "iter2"),

@@ -15,8 +15,17 @@ class Base(nn.Module):
     def __init__(self, in_features, out_features, bias=True):
         super().__init__()
         self.in_features, self.out_features = in_features, out_features
-        self.weight = nn.Parameter(self.init_weight(out_features, in_features))
-        self.bias = nn.Parameter(self.init_bias(out_features)) if bias else None
+        self.weight = nn.Parameter(torch.empty(out_features, in_features))
+        if bias:
+            self.bias = nn.Parameter(torch.empty(out_features))
+        else:
+            self.register_parameter("bias", None)
+        self.reset_parameters()
+
+    def reset_parameters(self):
+        self.weight = nn.Parameter(self.init_weight(self.out_features, self.in_features))
+        if self.bias is not None:
+            self.bias = nn.Parameter(self.init_bias(self.out_features))
 
     def init_weight(self, o, i):
         b = 1 / math.sqrt(i)
@@ -64,6 +73,7 @@ class ForgotBias(Base):
 class BiasPlainTensor(Base):
     def __init__(self, in_features, out_features, bias=True):
         super().__init__(in_features, out_features, bias=False)
+        del self._parameters["bias"]
         self.bias = torch.zeros(out_features).uniform_(-0.1, 0.1) if bias else None
 
 
@@ -89,6 +99,7 @@ class BiasFalseZerosTensor(Base):
     def __init__(self, in_features, out_features, bias=True):
         super().__init__(in_features, out_features, bias)
         if not bias:
+            del self._parameters["bias"]  # as if it had never been registered
             self.bias = torch.zeros(out_features)
 
 
@@ -258,7 +269,7 @@ def _v2(name, cls, check, fragment):
 
 WRONG = [
     _v1("torch.rand (uniform [0, 1)) init", UniformInIteration1, "randn_init", "N(0, 1)"),
-    _v1("randn * 0.01 init", RandnTimesSmall, "randn_init", "std 0.010"),
+    _v1("randn * 0.01 init", RandnTimesSmall, "randn_init", "std 0.01"),
     _v1("zero bias in iteration 1", ZeroBiasIteration1, "randn_init", "bias ~ N(0, 1)"),
     _v1("weight shaped (in, out)", TransposedWeight, "parameters", "(out_features, in_features)"),
     _v1("forgot the bias", ForgotBias, "forward", "forgot to add the bias"),
@@ -267,7 +278,7 @@ WRONG = [
     _v2("forgot the bias", ForgotBias, "forward", "forgot to add the bias"),
     _v2("bias a plain tensor", BiasPlainTensor, "parameters", "plain tensor attribute bias"),
     _v2("weight a plain tensor", WeightPlainTensor, "parameters", "plain tensor attribute weight"),
-    _v2("x @ W without .T", NoTranspose, "forward", "without transposing"),
+    _v2("x @ W without .T", NoTranspose, "forward", "you forgot the .T"),
     _v2("bias added before the matmul", BiasBeforeMatmul, "forward", "before the matrix product"),
     _v2("bias=False gives a zeros tensor", BiasFalseZerosTensor, "no_bias", "not a tensor of zeros"),
     _v2("bias=False registers a zeros Parameter", BiasFalseZerosParameter, "no_bias", "self.bias to be None"),

@@ -70,6 +70,20 @@ class FlattenReshape(nn.Module):
         self.start_dim, self.end_dim = start_dim, end_dim
 
     def forward(self, x):
+        s, e = self.start_dim % x.dim(), self.end_dim % x.dim()
+        return x.reshape(*x.shape[:s], math.prod(x.shape[s:e + 1]), *x.shape[e + 1:])
+
+
+class FlattenMinusOne(FlattenReshape):
+    """reshape with -1 for the merged size, tuple concatenation of torch.Size."""
+
+    def forward(self, x):
+        s, e = self.start_dim % x.ndim, self.end_dim % x.ndim
+        return x.reshape(x.shape[:s] + (-1,) + x.shape[e + 1:])
+
+
+class FlattenTorch(FlattenReshape):
+    def forward(self, x):
         return x.flatten(self.start_dim, self.end_dim)
 
 
@@ -106,7 +120,7 @@ class FlattenSubclass(nn.Flatten):
 
 class FlattenDetached(FlattenReshape):
     def forward(self, x):
-        return x.detach().flatten(self.start_dim, self.end_dim)
+        return super().forward(x.detach())
 
 
 def _mlp(hidden=(100,), act=ReluClamp, linear=MyLinear, relu_last=False, skip_relu=False):
@@ -166,6 +180,8 @@ WRONG = [
     _w("flatten", "slices up to end_dim exclusive", FlattenSliceBug, "default", "shape"),
     _w("flatten", "subclasses nn.Flatten", FlattenSubclass, "built_not_borrowed", "subclass of nn.Flatten"),
     _w("flatten", "detaches", FlattenDetached, "safe", "grad_fn"),
+    _w("flatten", "view fails on a non-contiguous input", FlattenView, "safe", "non-contiguous"),
+    _w("flatten", "calls torch.flatten", FlattenTorch, "built_not_borrowed", "torch.flatten"),
     _w("simple_mlp", "uses nn.Linear", _mlp(linear=nn.Linear), "own_modules", "nn.Linear at 'linear1'"),
     _w("simple_mlp", "two hidden layers", _mlp(hidden=(100, 100)), "structure", "79,510"),
     _w("simple_mlp", "hidden size 128", _mlp(hidden=(128,)), "structure", "79,510"),
@@ -179,7 +195,7 @@ CORRECT = [
     Correct("relu", "where + zeros_like", ReluWhere, "mlp"),
     Correct("relu", "x * (x > 0)", ReluMask, "mlp"),
     Correct("relu", "maximum with a 0-d tensor", ReluMaximum, "mlp"),
-    Correct("flatten", "x.flatten(start, end)", FlattenReshape, "mlp"),
-    Correct("flatten", "view with math.prod", FlattenView, "mlp"),
+    Correct("flatten", "reshape with math.prod", FlattenReshape, "mlp"),
+    Correct("flatten", "reshape with -1", FlattenMinusOne, "mlp"),
     Correct("simple_mlp", "own modules", _mlp(), "mlp"),
 ]
