@@ -14,7 +14,7 @@ export PATH := $(abspath $(BIN)):$(PATH)
 help:
 	@echo "make demo     generate the student notebooks, autograde the demo class, print grades"
 	@echo "make test     run the test suite (pytest; one stage: make test ARGS='-m iter2')"
-	@echo "make release  regenerate notebooks/ from solutions/ with nbgrader; stamp [tool.course] (setup cells, Colab badges, README table)"
+	@echo "make release  regenerate notebooks/ from solutions/ with nbgrader and solutions/*.py from their tagged cells; stamp [tool.course] (setup cells, Colab badges, README table)"
 	@echo "make lab      open JupyterLab on the course"
 	@echo "make grade A=01_iter1 SUBMISSIONS=path   grade a class (see README)"
 	@echo "make bench    benchmark serial vs parallel grading"
@@ -35,6 +35,7 @@ test: $(STAMP)
 
 release: $(STAMP)
 	$(BIN)/course sync-setup
+	$(BIN)/python -m autograder.exports
 	$(BIN)/course release
 	$(BIN)/python -m autograder.publish
 

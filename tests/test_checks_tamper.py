@@ -6,11 +6,11 @@ import torch.nn.functional as F
 from torch import nn
 
 import autograder.checks as checks
+import autograder.checks.backdrop
 import autograder.checks.compare
 import autograder.checks.core
 import autograder.checks.iter2
 import autograder.checks.registry
-import solutions.backdrop
 from catalogue.backdrop_cases import update_no_wd
 from catalogue.linear_wrong import BiasZero, ForgotBias
 
@@ -50,7 +50,7 @@ def test_replaced_check_helpers_do_not_count(monkeypatch) -> None:
 
 
 def test_replaced_reference_does_not_count(monkeypatch) -> None:
-    monkeypatch.setattr(solutions.backdrop, "update_step", lambda model, x, y, lr, wd=0: update_no_wd(x, y, lr))
+    monkeypatch.setattr(autograder.checks.backdrop, "sgd_step", lambda model, x, y, lr, wd=0: update_no_wd(x, y, lr))
     assert not checks.check_report("update", update_no_wd).result("update.weight_decay").passed
 
 

@@ -26,7 +26,7 @@ ROOT = Path(__file__).resolve().parents[1]
 A = "00_mnist"
 COURSE = "mlp-course-test"
 STUDENTS = {"alice": "correct", "bob": "no weight decay"}
-EXPECTED = {"alice": 4.0, "bob": 2.5}  # bob fails update.weight_decay (1) and update.returns_float (0.5)
+EXPECTED = {"alice": 4.0, "bob": 3.0}  # bob fails update.weight_decay (1); the loss he returns is his own loss, so returns_float passes
 HIDDEN_MARKERS = ("BEGIN HIDDEN TESTS", "END HIDDEN TESTS", 'grade("update", update)', "grade(&quot;update&quot;")
 
 

@@ -34,7 +34,7 @@ sys.path.insert(0, str(ROOT))
 from autograder.batches import tensor_dataloaders  # noqa: E402
 from autograder.data import Mnist, load_mnist  # noqa: E402
 from autograder.notebook import pick_device, seed_everything  # noqa: E402
-from solutions.backdrop import update_step  # noqa: E402
+from tools.reference import update_step  # noqa: E402
 
 LR, BS = 2e-2, 64
 

@@ -26,8 +26,9 @@ from autograder.data import Mnist, load_mnist  # noqa: E402
 from autograder.notebook import pick_device, seed_everything  # noqa: E402
 from autograder.training import (Timer, evaluate, fit_one_epoch, mnist_dataloaders, tail_loss,  # noqa: E402
                                  tensor_batches)
-from solutions.backdrop import update_step  # noqa: E402
-from solutions.linear import MyLinear, MyLinearRandn  # noqa: E402
+from solutions.iter1 import MyLinear as MyLinearRandn  # noqa: E402
+from solutions.iter2 import MyLinear  # noqa: E402
+from tools.reference import update_step  # noqa: E402
 from solutions.mlp import SimpleMLP  # noqa: E402
 
 LR, BS = 2e-2, 64                        # notebooks 00-02

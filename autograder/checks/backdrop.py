@@ -8,7 +8,6 @@ sign, b / a = wd misses the factor 2 of d(wd p**2)/dp, and b = 0 on some paramet
 """
 from __future__ import annotations
 
-import copy
 from dataclasses import dataclass
 from typing import Any, Callable
 

@@ -5,7 +5,7 @@ functions. `restore_genuine()` undoes a student's `torch.allclose = lambda *a, *
 """
 from __future__ import annotations
 
-from typing import Any, Mapping
+from typing import Mapping
 
 import numpy as np
 import torch

@@ -41,8 +41,8 @@ def _not_borrowed(cls: Any, torch_cls: type, what: str) -> None:
         raise CheckFailure(f"your own {what}", f"the course's reference {origin}",
                            "write the module yourself instead of importing the solution.")
     if isinstance(cls, type) and issubclass(cls, torch_cls):
-        raise CheckFailure(f"a class built on nn.Module", f"a subclass of nn.{torch_cls.__name__}",
-                           f"subclass nn.Module and write forward yourself.")
+        raise CheckFailure("a class built on nn.Module", f"a subclass of nn.{torch_cls.__name__}",
+                           "subclass nn.Module and write forward yourself.")
 
 
 def check_relu_not_borrowed(cls: Any) -> None:

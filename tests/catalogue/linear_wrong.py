@@ -255,7 +255,7 @@ class ZeroBiasIteration1(RandnBase):
 
 
 def _reference():
-    from solutions.linear import MyLinear
+    from solutions.iter2 import MyLinear
     return MyLinear
 
 
@@ -302,5 +302,5 @@ WRONG = [
     _v2("detaches weight in forward", DetachesWeight, "gradients", "weight.grad is None"),
     _v2("hard-codes float64", HardcodesDouble, "dtype_device", "torch.float32"),
     _v2("creates a CPU tensor in forward", CpuTensorInForward, "dtype_device", "device=x.device"),
-    _v2("is the reference solution", _reference(), "built_not_borrowed", "reference solutions.linear.MyLinear"),
+    _v2("is the reference solution", _reference(), "built_not_borrowed", "reference solutions.iter2.MyLinear"),
 ]
