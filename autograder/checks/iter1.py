@@ -24,7 +24,7 @@ def check_randn_init(cls: Any) -> None:
     biases = [getattr(adapters.build(cls, 3, 100), "bias", None) for _ in range(30)]  # 3,000 draws, pooled
     if any(b is None for b in biases):
         raise CheckFailure("a bias Parameter (iteration 1 always has one)", "no bias (missing or None)",
-                           "you forgot the bias: self.bias = nn.Parameter(torch.randn(out_features)).")
+                           "you forgot the bias: register it as an nn.Parameter shaped (out_features,), drawn with torch.randn.")
     _check_normal("bias", torch.cat([b.detach().flatten() for b in biases]),
                   "use torch.randn(out_features) for the bias (not zeros).")
 

@@ -20,7 +20,7 @@ MISSING_T = ("you forgot the .T: weight is (out_features, in_features), so forwa
              "x @ self.weight.T (x @ self.weight only works for square layers, and gives wrong values there)")
 WRONG_LAYOUT = ("your weight is stored as (in_features, out_features); nn.Linear stores (out_features, "
                 "in_features): create it shaped (out_features, in_features) and compute x @ self.weight.T")
-MISSING_BIAS = "you forgot to add the bias: return x @ self.weight.T + self.bias"
+MISSING_BIAS = "you forgot to add the bias: forward returns x @ self.weight.T plus self.bias"
 LAST_DIM = ("you checked the wrong dimension: compare x.shape[-1] (the last one) with in_features, "
             "not x.shape[1], so that inputs with any number of leading dimensions work")
 MM_2D = ("x.mm / torch.addmm only take 2-D inputs: use x @ self.weight.T (matmul), which broadcasts over "
