@@ -24,16 +24,26 @@ def build(cls: Any, *args: Any, **kwargs: Any) -> nn.Module:
     return module
 
 
+def canonical_parameters(module: nn.Module) -> list[nn.Parameter]:
+    """Parameters module by module, each module's own sorted weight-like first (more dims first), so the order in
+    which a layer registers its weight and bias does not matter."""
+    out: list[nn.Parameter] = []
+    for m in module.modules():
+        own = [p for p in m._parameters.values() if p is not None]
+        out += sorted(own, key=lambda p: -p.dim())
+    return out
+
+
 def copy_by_order(src: nn.Module, dst: nn.Module) -> None:
-    """Copy src's parameters into dst by order and shape, whatever dst calls them."""
-    want = list(src.parameters())
-    got = list(dst.parameters())
+    """Copy src's parameters into dst by module order and shape, whatever dst calls them."""
+    want = canonical_parameters(src)
+    got = canonical_parameters(dst)
     shapes_want = [tuple(p.shape) for p in want]
     shapes_got = [tuple(p.shape) for p in got]
     if shapes_want != shapes_got:
         raise CheckFailure(f"parameters shaped {shapes_want} (in this order)", f"{shapes_got}",
                            "build layers in the order flatten, linear1, relu, linear2, each with "
-                           "weight (out, in) then bias (out,).")
+                           "weight (out, in) and bias (out,).")
     with torch.no_grad():
         for s, d in zip(want, got):
             d.copy_(s)

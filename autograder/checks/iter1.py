@@ -36,7 +36,7 @@ def linear_checks() -> list[Check]:
     return [
         check("built_not_borrowed", "built from tensors, not nn.Linear / F.linear", 0, linear.check_built_not_borrowed,
               gate=True),
-        check("parameters", "parameters: weight (out, in) then bias (out,)", 2, linear.check_parameters),
+        check("parameters", "parameters: weight (out, in) and bias (out,)", 2, linear.check_parameters),
         check("forward", "forward equals nn.Linear (2-D input, float32 and float64)", 2, linear.forward_check([(4,)])),
         check("gradients", "gradients equal nn.Linear's", 1, linear.gradient_check((4,))),
         check("state_dict", "state_dict round trip with nn.Linear", 1, linear.check_state_dict),

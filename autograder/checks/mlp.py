@@ -284,7 +284,7 @@ PARTS = ("flatten", "linear1", "relu", "linear2")  # the contract's attribute na
 def check_mlp_structure(cls: Any) -> None:
     """flatten -> linear(784, 100) -> relu -> linear(100, 10): 79,510 parameters in that order."""
     model = adapters.build(cls)
-    shapes = [tuple(p.shape) for p in model.parameters()]
+    shapes = [tuple(p.shape) for p in adapters.canonical_parameters(model)]
     count = sum(p.numel() for p in model.parameters())
     if shapes != MLP_SHAPES or count != 79_510:
         raise CheckFailure(f"parameters shaped {MLP_SHAPES} (79,510 in all)", f"{shapes} ({count:,} in all)",

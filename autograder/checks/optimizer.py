@@ -100,7 +100,13 @@ class Formula:
     def step(self) -> None:
         for i, p in enumerate(self.params):
             st = self.state.setdefault(i, {"t": 0})
-            st["t"] += 1
+            if self.mistake == "no_state":      # fresh state every step: m, v and t start again
+                st = {"t": 0}
+            if self.mistake == "shared_t":      # one counter for all parameters, bumped per parameter
+                self.state["shared"] = self.state.get("shared", 0) + 1
+                st["t"] = self.state["shared"]
+            else:
+                st["t"] += 1
             (self._sgd if self.kind == "sgd" else self._adam)(p, p.grad.clone(), st)
 
     def _sgd(self, p: torch.Tensor, g: torch.Tensor, st: dict) -> None:
@@ -117,6 +123,9 @@ class Formula:
             g = buf
         if wd and bad == "wd_after":
             g = g + wd * p
+        if bad == "uphill":
+            p += lr * g
+            return
         p -= lr * g
 
     def _adam(self, p: torch.Tensor, g: torch.Tensor, st: dict) -> None:
@@ -137,6 +146,7 @@ class Formula:
 
 
 SGD_MISTAKES = {
+    "uphill": "a step uphill: p += lr * g moves along the gradient and increases the loss; subtract it",
     "no_buffer": "plain SGD: the momentum buffer is not kept from one step to the next (buf = g each step)",
     "wd_after": "weight decay added after momentum (torch adds wd * p to the gradient before the buffer)",
     "dampening": "momentum as an average, buf = m * buf + (1 - m) * g (torch: buf = m * buf + g)",
@@ -147,6 +157,9 @@ ADAM_MISTAKES = {
     "eps_inside": "eps inside the square root (torch: sqrt(v_hat) + eps)",
     "swapped_betas": "beta1 and beta2 swapped",
     "decoupled": "decoupled weight decay (AdamW); torch.optim.Adam adds wd * p to the gradient",
+    "no_state": "state not kept between steps: m, v and t start again at every step (keep them per parameter)",
+    "shared_t": "one step counter t shared by all parameters, bumped once per parameter (keep t per parameter, "
+                "or bump one counter once per step())",
 }
 
 
@@ -161,6 +174,15 @@ def _student(cls: Any, style: str = "named", **hp: Any) -> Callable[[nn.Module],
     return make
 
 
+def named_mistake(got: Trajectory, kind: str, **hp: Any) -> str | None:
+    """The named mistake whose trajectory the student's equals, or None."""
+    mistakes = SGD_MISTAKES if kind == "sgd" else ADAM_MISTAKES
+    for mistake, label in mistakes.items():
+        if same(got, trajectory(lambda m: Formula(m.parameters(), kind, mistake, **hp))):
+            return label
+    return None
+
+
 def compare_with_torch(cls: Any, kind: str, what: str, hint: str, **hp: Any) -> None:
     """Fail unless the student's trajectory equals torch.optim's for these hyperparameters."""
     torch_cls = torch_optimizer("SGD" if kind == "sgd" else "Adam")
@@ -171,11 +193,10 @@ def compare_with_torch(cls: Any, kind: str, what: str, hint: str, **hp: Any) -> 
                            "formula (was torch.optim changed in this kernel?)", "restart the kernel and run again.")
     if same(got, want):
         return
-    mistakes = SGD_MISTAKES if kind == "sgd" else ADAM_MISTAKES
-    for mistake, label in mistakes.items():
-        if same(got, trajectory(lambda m: Formula(m.parameters(), kind, mistake, **hp))):
-            raise CheckFailure(f"{what} to follow torch.optim.{torch_cls.__name__}({_fmt(hp)}) for {STEPS} steps",
-                               label, hint)
+    label = named_mistake(got, kind, **hp)
+    if label:
+        raise CheckFailure(f"{what} to follow torch.optim.{torch_cls.__name__}({_fmt(hp)}) for {STEPS} steps",
+                           label, f"your step is {label}. {hint}")
     if same(got, [[p.detach().clone() for p in make_model().parameters()]] * STEPS):
         raise CheckFailure(f"{what} to move the parameters", "no change after step()",
                            "update p in place under torch.no_grad() (p -= ...), not a local name (p = p - ...).")
@@ -219,6 +240,10 @@ def check_sgd_params(cls: Any) -> None:
         got = trajectory(_student(cls, style, lr=LR))
         want = trajectory(lambda m: torch_optimizer("SGD")(m.parameters(), lr=LR))
         if not same(got, want):
+            label = named_mistake(got, "sgd", lr=LR)
+            if label:
+                raise CheckFailure(f"SGD(model.{call}, lr={LR}) to train like torch.optim.SGD", label,
+                                   f"your step is {label}.")
             raise CheckFailure(f"SGD(model.{call}, lr={LR}) to train like torch.optim.SGD",
                                first_difference(got, want),
                                "turn the generator into a list once in __init__ (it can be read only once); for "

@@ -145,6 +145,15 @@ class SGDDecaySign(SGD):
             p -= self.lr * buf
 
 
+class SGDUphill(SGD):
+    """p += lr * g: a step along the gradient."""
+
+    @torch.no_grad()
+    def step(self):
+        for _, p in self.params:
+            p += self.lr * p.grad
+
+
 class SGDZeroGradFirstOnly(SGD):
     def zero_grad(self):
         self.params[0][1].grad = None
@@ -365,6 +374,12 @@ def AdamForgetsState(self, p, g, st):
     p -= self.lr * (st["m"] / (1 - b1)) / ((st["v"] / (1 - b2)).sqrt() + self.eps)
 
 
+def AdamSharedT(self, p, g, st):
+    self.t = getattr(self, "t", 0) + 1   # one counter for every parameter, bumped once per parameter
+    b1, b2 = _moments(self, g, st)
+    p -= self.lr * (st["m"] / (1 - b1 ** self.t)) / ((st["v"] / (1 - b2 ** self.t)).sqrt() + self.eps)
+
+
 class AdamW(Adam):
     @torch.no_grad()
     def step(self):
@@ -405,6 +420,7 @@ def _reference(name: str):
 
 
 WRONG = [
+    _w("sgd", "p += lr * g (uphill)", SGDUphill, "params", "uphill"),
     _w("sgd", "momentum buffer not kept", SGDNoBuffer, "momentum", "not kept"),
     _w("sgd", "weight decay after momentum", SGDDecayAfterMomentum, "weight_decay", "after momentum"),
     _w("sgd", "momentum as an average", SGDDampening, "momentum", "as an average"),
@@ -428,7 +444,8 @@ WRONG = [
     _w("adam", "eps hard-coded", _adam_with(AdamFixedEps), "hyperparameters", "after step 1"),
     _w("adam", "t starts at 0", _adam_with(AdamStepFromZero), "defaults", "after step 1"),
     _w("adam", "|g| instead of g²", _adam_with(AdamAbsGrad), "defaults", "after step 1"),
-    _w("adam", "state forgotten each step", _adam_with(AdamForgetsState), "defaults", "after step 2"),
+    _w("adam", "state forgotten each step", _adam_with(AdamForgetsState), "defaults", "state not kept between steps"),
+    _w("adam", "one t shared by all parameters", _adam_with(AdamSharedT), "defaults", "shared by all parameters"),
     _w("adam", "AdamW's decoupled decay", AdamW, "weight_decay", "decoupled"),
     _w("adam", "weight decay ignored", AdamNoDecay, "weight_decay", "after step 1"),
     _w("adam", "zero_grad does nothing", AdamZeroGradNoop, "zero_grad", "gradients left"),
