@@ -240,5 +240,5 @@ def test_student_runs_the_setup_cell_and_a_self_check(page, lab, tmp_path):
     _shot(page, tmp_path, "student-self-check")
     text = "\n".join(outputs.all_inner_texts())
     assert "device: cpu" in text or "device: cuda" in text, f"Expected the setup cell to print the device; got {text[:500]}"
-    assert "without weight decay" in text and "2.5 / 4 points" in text, \
+    assert "left out the weight decay" in text and "2.5 / 4 points" in text, \
         f"Expected the self-check to name the missing weight decay and 2.5 / 4 points; the page shows:\n{text[-1500:]}"

@@ -152,7 +152,7 @@ def test_feedback_shows_no_hidden_test_source(loop, student):
 
 
 def test_mistake_is_named_in_feedback(loop):
-    assert "without weight decay" in _text(_feedback(loop, "bob")[0]), "Expected bob's feedback to name the missing weight decay; got none."
+    assert "left out the weight decay" in _text(_feedback(loop, "bob")[0]), "Expected bob's feedback to name the missing weight decay; got none."
 
 
 def test_course_grade_agrees_with_the_exchange(loop, tmp_path):

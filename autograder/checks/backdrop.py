@@ -46,7 +46,7 @@ DECAY_SIGN = ("the weight decay has the wrong sign: loss - wd * w2 rewards large
               "loss = F.cross_entropy(y_hat, y) + wd * w2")
 FACTOR_2 = ("the decay is missing its factor 2: the gradient of wd * p**2 is 2 * wd * p; add wd * (p ** 2).sum() "
             "to the loss (autograd then gets the 2 right) instead of adding wd * p to the gradient")
-NO_DECAY = ("the step of the loss without weight decay: add wd * sum((p ** 2).sum() for p in model.parameters()) "
+NO_DECAY = ("you left out the weight decay: add wd * sum((p ** 2).sum() for p in model.parameters()) "
             "to the loss")
 NO_GRAD_CONTEXT = ("you changed the parameters in place outside torch.no_grad(): autograd refuses that; "
                    "do the step inside `with torch.no_grad():`")
@@ -218,7 +218,7 @@ def check_weight_decay(update: Callable[..., Any]) -> None:
     expected = "a decay term 2 * wd * p on every parameter (loss + wd * sum of p**2)"
     if all(near(k, 0) for k in ks):
         raise CheckFailure("a step including weight decay (loss + wd * sum of p**2 over parameters)",
-                           "the step of the loss without weight decay", NO_DECAY + ".")
+                           "a step without weight decay", NO_DECAY + ".")
     if all(near(k, -2) for k in ks):
         raise CheckFailure(expected, got, DECAY_SIGN + ".")
     if all(near(k, 1) for k in ks):

@@ -147,8 +147,8 @@ def flatten_cases(seed: int) -> Iterator[tuple[tuple[int, ...], int, int]]:
                     yield shape, start, end
 
 
-BATCH = ("you flattened the batch dimension too: keep dim 0 and merge the rest (start_dim=1 by default), "
-         "e.g. x.reshape(x.shape[0], -1)")
+BATCH = ("you flattened the batch dimension too: keep the dims before start_dim (dim 0, the batch, by default) "
+         "and merge only x.shape[start_dim:end_dim + 1]")
 HARD_784 = "you hard-coded 784: compute the merged size from x.shape (math.prod of x.shape[start:end + 1])"
 IGNORES_DIMS = ("you ignored start_dim and end_dim: merge exactly the dims start_dim..end_dim of x.shape "
                 "and keep the others")

@@ -108,7 +108,7 @@ def _w(name, fn, check, fragment):
 
 
 WRONG = [
-    _w("no weight decay", update_no_wd, "weight_decay", "without weight decay"),
+    _w("no weight decay", update_no_wd, "weight_decay", "left out the weight decay"),
     _w("never zeroes gradients", update_no_zero_grad, "zero_grad", "non-zero gradients"),
     _w("returns the loss tensor", update_returns_tensor, "returns_float", "got Tensor"),
     _w("ignores lr (hard-coded 0.1)", update_fixed_lr, "moves_parameters", "lr = 0.37"),

@@ -173,7 +173,7 @@ MISTAKES = [
     _m("p = p - lr * p.grad (rebinding)", rebinds_p, "moves_parameters", ["rebound", "in place"], 1.5),
     _m("rebinding, then p.grad.zero_()", rebinds_p_then_zeroes, "moves_parameters", ["rebound", "in place"], 4),
     _m("p.grad.zero_() before the step", zeroes_before_step, "moves_parameters", ["zeroed p.grad before the step"], 1.5),
-    _m("no weight decay", no_decay, "weight_decay", ["without weight decay"], 1),
+    _m("no weight decay", no_decay, "weight_decay", ["left out the weight decay"], 1),
     _m("lr hard-coded to 0.02", hard_coded_lr, "moves_parameters", ["step size", "lr argument"], 1.5),
     _m("steps model.weight only", weight_only_step, "moves_parameters", ["only some parameters"], 1.5),
     _m("never zeroes the gradients", never_zeroes, "zero_grad", ["never zeroed the gradients"], 0.5),
