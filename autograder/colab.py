@@ -10,6 +10,7 @@ from typing import Callable
 
 ROOT = Path(__file__).resolve().parents[1]
 LOCK = ROOT / "requirements.lock"
+PINS = (LOCK, ROOT / "requirements.txt")  # the student edition ships only requirements.txt
 # What the notebooks and the checks import (module name -> pip name). torch is Colab's, always.
 NEEDED = {"fastai": "fastai", "matplotlib": "matplotlib", "numpy": "numpy"}
 
@@ -24,9 +25,10 @@ def missing_modules(find_spec: Callable[[str], object] = importlib.util.find_spe
     return [m for m in NEEDED if find_spec(m) is None]
 
 
-def pinned(pip_names: list[str], lock: Path = LOCK) -> list[str]:
-    """`name==version` from requirements.lock for each name (versions tested together); bare name if unpinned."""
+def pinned(pip_names: list[str], lock: Path | None = None) -> list[str]:
+    """`name==version` from requirements.lock (or the edition's requirements.txt) for each name; bare if unpinned."""
     pins = {}
+    lock = lock or next((p for p in PINS if p.exists()), LOCK)
     if lock.exists():
         for line in lock.read_text().splitlines():
             name, sep, version = line.split("#")[0].strip().partition("==")

@@ -229,3 +229,28 @@ def test_reference_solutions_pass_the_editions_self_checks(edition, tmp_path):
     got = _run_edition_checks(edition, tmp_path, str(_reference_cases(tmp_path)))
     failing = {k: [r for r in v["results"] if not r[1]] for k, v in got.items() if v["score"] != v["max"]}
     assert got and not failing, f"Expected the reference solutions to pass every self-check of the edition; got {failing}."
+
+
+def test_edition_installs_what_students_run_pinned_and_nothing_for_instructors(edition):
+    reqs = (edition / "requirements.txt").read_text().splitlines()
+    names = {r.split("==")[0].lower() for r in reqs if r and not r.startswith("#")}
+    assert {"torch", "fastai", "jupyterlab", "matplotlib", "einops"} <= names, \
+        f"Expected the edition's requirements.txt to pin what the notebooks import; got {sorted(names)}."
+    extra = names & {"nbgrader", "pytest", "playwright", "hypothesis"}
+    assert not extra, f"Expected no instructor or test tools in the edition's requirements.txt; got {sorted(extra)}."
+    assert all("==" in r for r in reqs if r and not r.startswith("#")), f"Expected exact pins; got {reqs}."
+
+
+def test_edition_readme_starts_with_the_student_steps(edition):
+    text = (edition / "README.md").read_text()
+    for words in ("Open the course", "in order", "self-check", "Submit"):
+        assert words in text, f"Expected the edition's README to tell students {words!r}; it does not."
+    assert "make lab" not in text, "Expected no make targets in the edition's README (it has no Makefile)."
+
+
+def test_edition_pins_colabs_installs_from_its_requirements(edition):
+    code = ("import sys; sys.path.insert(0, sys.argv[1]); from autograder import colab; "
+            "print(colab.pinned(['fastai'])[0])")
+    out = subprocess.run([sys.executable, "-c", code, str(edition)], capture_output=True, text=True, cwd=edition)
+    assert out.stdout.strip().startswith("fastai=="), \
+        f"Expected the edition's Colab install pinned from its requirements.txt; got {out.stdout!r} {out.stderr[-500:]}"

@@ -19,7 +19,9 @@ DEFAULT_OUT = ROOT / "dist" / "student-edition"
 # What students run, relative to the repository root; everything else stays out.
 PACKAGE = ["autograder/__init__.py", "autograder/data.py", "autograder/notebook.py", "autograder/setup_cell.py",
            "autograder/training.py", "autograder/checks"]
-COPIED = ["notebooks", "data", "requirements.txt", *PACKAGE]
+COPIED = ["notebooks", "data", *PACKAGE]
+# The course's pins minus what only instructors and the course's own tests use.
+INSTRUCTOR_ONLY = {"nbgrader", "nbconvert", "pytest", "pytest-timeout", "hypothesis", "playwright"}
 SKIP = shutil.ignore_patterns("__pycache__", "*.pyc", ".ipynb_checkpoints")
 
 PYPROJECT = '''[build-system]
@@ -43,11 +45,23 @@ Build PyTorch's `nn.Linear` yourself, then an MLP, on MNIST. This is the student
 the data and the self-checks, without solutions or hidden tests. It is generated from the course
 repository by `make student-edition`; do not edit it here.
 
-- Locally: `python -m venv .venv && .venv/bin/pip install -r requirements.txt && .venv/bin/pip install -e .`,
-  then `jupyter lab notebooks/`.
-- In Colab: open a notebook from `notebooks/` and run its first cell; it fetches this edition.
+## Start here
 
-Every exercise is followed by a self-check (`self_check("update", update)`) that names your mistake.
+1. **Open the course.** In Colab: open a notebook from `notebooks/` (File → Open notebook → GitHub, or the
+   badge at the top of each notebook) and run its first cell; it fetches this edition and installs only what
+   Colab lacks. On your machine (Python 3.10-3.13):
+
+   ```bash
+   python -m venv .venv && .venv/bin/pip install -r requirements.txt && .venv/bin/pip install -e .
+   .venv/bin/jupyter lab notebooks/
+   ```
+2. **Work through the notebooks in order:** `00_mnist`, `01_iter1`, `02_iter2`, `03_mlp`, `04_backprop`,
+   `05_optimizer`. Write your code where it says `# YOUR CODE HERE`.
+3. **Run the self-check under each exercise.** Its first line says `PASS`, or `FAIL` with your points and one
+   sentence that names your first mistake; the lines below list every check with its points. A failing
+   self-check does not stop the notebook. Your course total is the sum of the self-checks' points (57 in all).
+4. **Submit** the notebook file itself after Kernel → Restart and Run All, or use your class's nbgrader
+   *Assignments* tab. Keep the locked cells as they are.
 '''
 
 
@@ -55,6 +69,16 @@ def _version() -> str:
     """The course's version from its pyproject.toml."""
     import tomllib
     return tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["version"]
+
+
+def student_requirements() -> str:
+    """The course's exact pins for what students run (no grading or test tools): the same versions, tested together."""
+    keep = ["# What the student edition needs, pinned exactly as the course is tested (generated; do not edit)."]
+    for line in (ROOT / "requirements.txt").read_text().splitlines():
+        name = line.split("==")[0].strip().lower()
+        if line.strip() and not line.startswith("#") and name not in INSTRUCTOR_ONLY:
+            keep.append(line.strip())
+    return "\n".join(keep) + "\n"
 
 
 def build(out: Path = DEFAULT_OUT) -> Path:
@@ -70,6 +94,7 @@ def build(out: Path = DEFAULT_OUT) -> Path:
             shutil.copytree(src, dest, ignore=SKIP)
         else:
             shutil.copy2(src, dest)
+    (out / "requirements.txt").write_text(student_requirements())
     (out / "pyproject.toml").write_text(PYPROJECT.format(version=_version()))
     (out / "README.md").write_text(README)
     (out / ".gitignore").write_text(".venv/\n__pycache__/\n*.egg-info/\n.ipynb_checkpoints/\n")
