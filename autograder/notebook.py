@@ -5,6 +5,8 @@ import os
 import random
 import sys
 
+from pathlib import Path
+
 import numpy as np
 import torch
 
@@ -35,6 +37,20 @@ def _drop_duplicate_paths() -> None:
     sys.path[:] = list(dict.fromkeys(sys.path))
 
 
+def course_mismatch(cwd: Path | None = None) -> str | None:
+    """A warning when the notebook sits in one copy of the course but Python imported another one's checks."""
+    imported = Path(__file__).resolve().parents[1]
+    here = (cwd or Path.cwd()).resolve()
+    for folder in (here, *here.parents):
+        if (folder / "autograder" / "checks").is_dir() and (folder / "notebooks").is_dir():
+            if folder == imported:
+                return None
+            return (f"warning: this notebook is in the course at {folder}, but Python imported the course's checks "
+                    f"from {imported}. Your self-checks run that copy's code. Fix: choose the kernel of {folder}'s "
+                    f".venv (Kernel -> Change Kernel), or run `pip install -e {folder}` in this kernel's environment.")
+    return None
+
+
 def setup_notebook(seed: int = SEED) -> torch.device:
     """Seed, choose the device and import the checks before any student code runs; safe to call twice."""
     from .colab import in_colab, install_missing
@@ -47,4 +63,7 @@ def setup_notebook(seed: int = SEED) -> torch.device:
     seed_everything(seed)
     device = pick_device()
     print(f"device: {device}, torch {torch.__version__}, seed {seed}")
+    warning = course_mismatch()
+    if warning:
+        print(warning)
     return device
