@@ -155,13 +155,14 @@ def _recording_layers(cls: type) -> tuple[type, type, list[tuple]]:
 
     def double_bwd(self: Any, out: torch.Tensor, inp: torch.Tensor) -> None:
         calls.append((out, inp))
-        if hasattr(out, "g"):
+        if hasattr(out, "g") and isinstance(inp, torch.Tensor):
             inp.g = 2 * out.g
 
     def add_bwd(self: Any, out: torch.Tensor, a: torch.Tensor, b: torch.Tensor) -> None:
         calls.append((out, a, b))
         if hasattr(out, "g"):
             a.g, b.g = out.g.clone(), out.g.clone()
+    double_bwd.__qualname__, add_bwd.__qualname__ = "Double.bwd", "Add.bwd"  # what an error message shows
     double = _subclass(cls, "Double", lambda self, inp: 2 * inp, double_bwd)
     add = _subclass(cls, "Add", lambda self, a, b: a + b, add_bwd)
     return double, add, calls
@@ -203,6 +204,9 @@ def check_module_backward(cls: Any) -> None:
         raise CheckFailure("backward() to call self.bwd(self.out, *self.args)", "no call to bwd",
                            "def backward(self): self.bwd(self.out, *self.args)")
     got = calls[-1]
+    if len(got) == 2 and isinstance(got[1], tuple):
+        raise CheckFailure("bwd(out, x): each stored input as its own argument", "bwd(out, (x,)): the tuple of inputs",
+                           "you passed self.args as one argument: unpack it, self.bwd(self.out, *self.args).")
     if len(got) != 2 or got[0] is not out or got[1] is not x:
         raise CheckFailure("bwd(out, x) with the very output m(x) returned and the very input of the last call",
                            "other tensors (a copy, a recomputed output, or an earlier call's)",

@@ -626,7 +626,7 @@ WRONG = [
     _w("module_base", "stores clones of the inputs", ModuleClones, "backward", "do not clone"),
     _w("module_base", "stores the first input only", ModuleFirstArgOnly, "backward", "TypeError"),
     _w("module_base", "keeps the first call", ModuleCachesFirstCall, "backward", "last call"),
-    _w("module_base", "passes the args tuple", ModuleArgsAsTuple, "backward", "AttributeError"),
+    _w("module_base", "passes the args tuple", ModuleArgsAsTuple, "backward", "unpack it"),
     _w("module_base", "backward never calls bwd", ModuleForgetsBwd, "backward", "no call to bwd"),
     _w("module_base", "calls bwd inside __call__", ModuleBwdInCall, "call", "during __call__"),
     _w("module_base", "reverses the inputs", ModuleReversedArgs, "backward", "two inputs"),
