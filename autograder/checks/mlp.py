@@ -111,7 +111,8 @@ def check_relu_safe(cls: Any) -> None:
                                "return a new tensor: no x.clamp_(), x[x < 0] = 0 or x *= ... .")
         if not isinstance(got, torch.Tensor) or got.dtype != dtype:
             raise CheckFailure(f"a {dtype} output for a {dtype} input", f"{getattr(got, 'dtype', type(got))}",
-                               "avoid mixing in tensors of another dtype (e.g. torch.tensor(0.)).")
+                               "avoid mixing in tensors of another dtype, such as a float32 mask (x > 0).float() "
+                               "or torch.tensor(0.): x * (x > 0) and x.clamp_min(0) keep x's dtype.")
     device = torch.device("cuda") if torch.cuda.is_available() else torch.device("meta")
     try:
         got = adapters.call(module, torch.randn(3, 4, device=device))
@@ -287,7 +288,11 @@ def check_mlp_structure(cls: Any) -> None:
     shapes = [tuple(p.shape) for p in adapters.canonical_parameters(model)]
     count = sum(p.numel() for p in model.parameters())
     if shapes != MLP_SHAPES or count != 79_510:
+        hidden = _modules_in_containers(model)
         raise CheckFailure(f"parameters shaped {MLP_SHAPES} (79,510 in all)", f"{shapes} ({count:,} in all)",
+                           f"you kept layers in a plain Python {hidden}, which nn.Module does not look inside, "
+                           "so their parameters are not registered: assign each layer to self.flatten, "
+                           "self.linear1, self.relu, self.linear2" if hidden else
                            "one hidden layer of 100: MyLinear(784, 100), ReLU, MyLinear(100, 10).")
     children = list(model.children())
     missing = [n for n in PARTS if not isinstance(getattr(model, n, None), nn.Module)]
@@ -296,6 +301,15 @@ def check_mlp_structure(cls: Any) -> None:
                            f"{len(children)}: {[type(c).__name__ for c in children]}",
                            (f"your SimpleMLP has no self.{missing[0]}: " if missing else "") +
                            "create self.flatten, self.linear1, self.relu, self.linear2 in __init__.")
+
+
+def _modules_in_containers(model: nn.Module) -> str | None:
+    """'list self.layers' when an attribute is a plain list, tuple or dict holding modules (unregistered)."""
+    for name, value in vars(model).items():
+        items = value.values() if isinstance(value, dict) else value if isinstance(value, (list, tuple)) else ()
+        if any(isinstance(v, nn.Module) for v in items):
+            return f"{type(value).__name__} self.{name}"
+    return None
 
 
 def check_mlp_own_modules(cls: Any) -> None:
@@ -344,8 +358,30 @@ def blame_part(cls: Any) -> str | None:
 
 
 def explain_mlp(exc: BaseException, cls: Any) -> str | None:
-    """Name the module whose mistake made SimpleMLP fail."""
-    return blame_part(cls)
+    """Name the module whose mistake made SimpleMLP fail, or the missing flatten."""
+    return blame_part(cls) or _skips_flatten(cls)
+
+
+def _skips_flatten(cls: Any) -> str | None:
+    """A sentence when forward fails on images (n, 1, 28, 28) but works on flat rows (n, 784)."""
+    model = adapters.try_build(cls)
+    if model is None:
+        return None
+    try:
+        adapters.call(model, torch.rand(8, 784))
+    except Exception:  # noqa: BLE001 - flat rows fail too: not a missing flatten
+        return None
+    return "forward works on flat rows (8, 784) but not on images (8, 1, 28, 28): you did not flatten the input; " \
+           "start forward with x = self.flatten(x)"
+
+
+def _wrong_ending(got: torch.Tensor, want: torch.Tensor) -> str | None:
+    """Name a ReLU or softmax applied after the last layer (the output must be raw logits)."""
+    if close(got, F.relu(want)):
+        return "you applied ReLU after linear2 too: return linear2's output (the logits) as it is"
+    if close(got, F.softmax(want, dim=-1)) or close(got, F.log_softmax(want, dim=-1)):
+        return "you applied softmax at the end: return the logits; F.cross_entropy applies log-softmax itself"
+    return None
 
 
 def check_mlp_not_reference(cls: Any) -> None:
@@ -374,8 +410,11 @@ def check_mlp_forward(cls: Any) -> None:
             got, want = adapters.call(model, x), ref(x).detach()
             if not (isinstance(got, torch.Tensor) and tuple(got.shape) == tuple(want.shape) and
                     close(got, want, **tol_for(dtype))):
+                ending = _wrong_ending(got, want) if isinstance(got, torch.Tensor) and \
+                    tuple(got.shape) == tuple(want.shape) else None
                 expect_close(f"SimpleMLP output for images shaped {shape}", got, want,
-                             (blame_part(cls) or "chain flatten, linear1, relu, linear2, in that order") + ".", dtype)
+                             (blame_part(cls) or ending or "chain flatten, linear1, relu, linear2, in that order")
+                             + ".", dtype)
 
 
 def check_mlp_backward(cls: Any) -> None:

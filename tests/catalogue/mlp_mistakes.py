@@ -131,6 +131,24 @@ class MlpNoRelu(nn.Module):
         return self.linear2(self.linear1(self.flatten(x)))
 
 
+class MlpPlainList(nn.Module):
+    """The layers in a Python list: nn.Module does not register them."""
+
+    def __init__(self):
+        super().__init__()
+        self.layers = [FlattenReshape(), Iter2(784, 100), ReluClamp(), Iter2(100, 10)]
+
+    def forward(self, x):
+        for layer in self.layers:
+            x = layer(x)
+        return x
+
+
+class ReluFloatMask(nn.Module):
+    def forward(self, x):
+        return x * (x > 0).float()
+
+
 def _relu(name, cls, first, words, lost, borrowing=False):
     return Mistake("relu", name, cls, first, tuple(words), lost, "mlp", borrowing)
 
@@ -151,6 +169,7 @@ MISTAKES = [
     _relu("x[x < 0] = 0 in place", ReluInPlace, "safe", ["new tensor"], 1),
     _relu("leaky", ReluLeaky, "values", ["not 0"], 1.5),
     _relu("zeros on the CPU", ReluCpuZeros, "safe", ["zeros_like"], 0.5),
+    _relu("x * (x > 0).float()", ReluFloatMask, "safe", ["(x > 0).float()", "keep x's dtype"], 0.5),
     _flat("x.reshape(-1): the batch too", FlattenAll, "default", ["batch dimension"], 2),
     _flat("x.view(-1, 784)", Flatten784, "default", ["hard-coded 784"], 2),
     _flat("x.reshape(x.shape[0], -1): ignores the dims", FlattenBatchOnly, "dims", ["ignored start_dim and end_dim"], 0.5),
@@ -169,6 +188,12 @@ MISTAKES = [
          "own_modules", ["self.relu"], 1),
     _mlp("ReLU after the output layer",
          mlp(forward=lambda m, x: m.relu(m.linear2(m.relu(m.linear1(m.flatten(x)))))), "forward",
-         ["chain flatten, linear1, relu, linear2"], 1.5),
+         ["you applied ReLU after linear2 too"], 1.5),
+    _mlp("softmax at the end", mlp(forward=lambda m, x: m.linear2(m.relu(m.linear1(m.flatten(x)))).softmax(-1)),
+         "forward", ["you applied softmax at the end", "logits"], 1.5),
+    _mlp("no flatten in forward", mlp(forward=lambda m, x: m.linear2(m.relu(m.linear1(x)))), "forward",
+         ["you did not flatten the input"], 2),
+    _mlp("layers in a plain list", MlpPlainList, "structure", ["plain Python list self.layers", "not registered"],
+         2.5),
     _mlp("no ReLU", MlpNoRelu, "structure", ["no self.relu"], 2.5),
 ]
