@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
 import time
@@ -10,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from autograder.grading.collect import collect
+from autograder.grading.collect import collect, id_problem
 from autograder.grading.democlass import CLASS, EXPECTED, solution_code
 from autograder.grading.feedback import PLACEHOLDER, hide_tests
 from autograder.grading.kernel import Fence
@@ -52,15 +53,41 @@ def test_hide_tests_keeps_visible_part():
     assert "secret" not in hide_tests("### BEGIN HIDDEN TESTS\nsecret()"), "Expected an unterminated region hidden too."
 
 
-def test_collect_both_layouts(tmp_path):
+def test_collect_both_layouts_keeps_ids_and_skips_hidden_files(tmp_path):
     (tmp_path / "loose").mkdir()
-    (tmp_path / "loose" / "Alice Smith.ipynb").write_text("{}")
-    nbg = tmp_path / "course" / "submitted" / "bob" / A
-    nbg.mkdir(parents=True)
-    (nbg / f"{A}.ipynb").write_text("{}")
+    for name in ("Alice Smith", "zoe\u0308", "._Alice Smith"):  # NFD as macOS writes it; an AppleDouble copy
+        (tmp_path / "loose" / f"{name}.ipynb").write_text("{}")
+    nbg = tmp_path / "course" / "submitted"
+    for student in ("bob", ".ipynb_checkpoints"):
+        (nbg / student / A).mkdir(parents=True)
+        (nbg / student / A / f"{A}.ipynb").write_text("{}")
     loose, layout = collect(tmp_path / "loose", [A]), collect(tmp_path / "course", [A])
-    assert [(s.student, s.assignment) for s in loose] == [("Alice_Smith", A)], f"Expected Alice_Smith; got {loose}."
-    assert [(s.student, s.assignment) for s in layout] == [("bob", A)], f"Expected bob; got {layout}."
+    assert [s.student for s in loose] == ["Alice Smith", "zo\u00eb"], \
+        f"Expected the ids as handed in (NFC), hidden files skipped; got {[s.student for s in loose]}. " \
+        "Hint: grading/collect.py student_id and _visible."
+    assert [(s.student, s.assignment) for s in layout] == [("bob", A)], f"Expected bob only; got {layout}."
+
+
+@pytest.mark.parametrize("student, rule", [
+    ("firstname.lastname@university.example", ""), ("o'brien", ""), ("a+b c", ""), ("-dash", ""),
+    (" bob", "starts or ends with a space"), ("bob ", "starts or ends with a space"),
+    ("bob[1]", "file pattern (glob)"), ("b*b", "file pattern (glob)"), ("line\nbreak", "control character"),
+    ("bad\udcffbyte", "not UTF-8"), ("x" * 129, "at most 128")])
+def test_id_problem_names_the_rule(student, rule):
+    got = id_problem(student)
+    assert (rule in got and bool(got) == bool(rule)), \
+        f"Expected id_problem({student!r}) to {'name ' + repr(rule) if rule else 'accept it'}; got {got!r}."
+
+
+def test_notebook_loaders_start_no_worker_processes():
+    """A DataLoader worker over in-memory tensors only costs start-up time (and needs unix sockets under TMPDIR)."""
+    calls = [f"{nb.name}: {line.strip()}" for nb in sorted(SOLUTIONS.glob("*/*.ipynb"))
+             for cell in json.loads(nb.read_text(encoding="utf-8"))["cells"] if cell["cell_type"] == "code"
+             for line in "".join(cell["source"]).splitlines()
+             if re.search(r"\b(DataLoaders?|from_dsets|TfmdDL)\(", line) and "import" not in line]
+    bad = [c for c in calls if "num_workers=0" not in c]
+    assert calls and not bad, f"Expected every notebook DataLoader to pass num_workers=0; got {bad or 'none found'}. " \
+        "Hint: fastai's from_dsets starts min(16, cpus) worker processes by default."
 
 
 def test_fence_rules(tmp_path):

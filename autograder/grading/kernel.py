@@ -13,6 +13,7 @@ import ctypes
 import os
 import resource
 import sys
+import tempfile
 from pathlib import Path
 
 # What the grading pipeline tells the kernel, through its environment.
@@ -20,6 +21,7 @@ ENV_MEMORY_MB = "GRADING_MEMORY_MB"   # cap on the kernel's total address space,
 ENV_CPU_S = "GRADING_CPU_S"           # cap on the kernel's CPU seconds (a backstop to the cell timeout)
 ENV_DENY = "GRADING_DENY"             # os.pathsep-separated folders student code may not read
 ENV_NET = "GRADING_NETWORK"           # "namespace" asks for a private network namespace (needs ipc transport)
+ENV_TMP = "GRADING_TMP"               # the kernel's private temp folder (TMPDIR): short, whatever the student id
 
 ROOT = Path(__file__).resolve().parents[2]
 CLONE_NEWNET, CLONE_NEWUSER = 0x40000000, 0x10000000
@@ -104,7 +106,7 @@ class Fence:
         """Hidden tests live in .ipynb files, gradebooks and the denied folders."""
         if path.endswith((".ipynb", ".db", ".sqlite")) or "/.git/" in path + "/":
             return False
-        return _inside(path, self.workdir) or not any(_inside(path, d) for d in self.deny)
+        return _inside(path, self.workdir) or _inside(path, self.tmp) or not any(_inside(path, d) for d in self.deny)
 
     def may_write(self, path: str) -> bool:
         """Writes stay in the notebook's own folder (and its private temp folder)."""
@@ -150,12 +152,33 @@ def deny_list() -> list[str]:
     return deny
 
 
+def short_tmp_root() -> str:
+    """/tmp where it is writable, else the system's temp folder: unix socket paths below it must stay short."""
+    return "/tmp" if os.path.isdir("/tmp") and os.access("/tmp", os.W_OK) else tempfile.gettempdir()
+
+
+def private_tmp() -> str:
+    """The kernel's temp folder: the grader's GRADING_TMP, else a fresh short one removed at exit.
+
+    Not below the notebook's folder: that path holds the student id, and a long id pushed the unix
+    sockets of DataLoader workers (TMPDIR/pymp-*/listener-*) past 107 bytes, so the workers failed
+    with 'AF_UNIX path too long' and the training cell hung until the cell limit (issue 16).
+    """
+    tmp = os.environ.get(ENV_TMP)
+    if tmp:
+        os.makedirs(tmp, exist_ok=True)
+        return os.path.realpath(tmp)
+    import atexit
+    import shutil
+    tmp = tempfile.mkdtemp(prefix="g-", dir=short_tmp_root())
+    atexit.register(shutil.rmtree, tmp, True)
+    return os.path.realpath(tmp)
+
+
 def arm(workdir: str) -> Fence:
     """Install the audit hook for the rest of this process's life (it cannot be removed)."""
-    tmp = os.path.join(workdir, ".tmp")
-    os.makedirs(tmp, exist_ok=True)
+    tmp = private_tmp()
     os.environ["TMPDIR"] = tmp
-    import tempfile
     tempfile.tempdir = tmp
     fence = Fence(workdir, deny_list(), tmp)
     sys.addaudithook(fence)

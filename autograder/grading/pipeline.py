@@ -11,6 +11,7 @@ from pathlib import Path
 
 from ..course import ROOT, SOLUTIONS, venv_env
 from .collect import Submission, collect
+from .kernel import short_tmp_root
 from .report import write_report
 from .worker import KERNEL_NAME, Job, Limits, Result, grade_one
 
@@ -64,7 +65,7 @@ def grade_submissions(assignments: list[str], submissions: Path, out: Path, work
     for kind in ("feedback", "autograded", "logs"):
         shutil.rmtree(out / kind, ignore_errors=True)
     out.mkdir(parents=True, exist_ok=True)
-    work = Path(tempfile.mkdtemp(prefix="grade-"))  # short path: kernels talk over unix sockets in it
+    work = Path(tempfile.mkdtemp(prefix="grade-", dir=short_tmp_root()))  # short: kernels talk over ipc sockets in it
     try:
         write_kernelspec(work)
         template = build_template(sorted({s.assignment for s in subs}), work / "template")

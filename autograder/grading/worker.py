@@ -7,12 +7,14 @@ import shutil
 import signal
 import subprocess
 import sys
+import tempfile
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..course import ROOT, SOLUTIONS, venv_env
-from .collect import Submission
+from .collect import Submission, id_problem, printable_id
+from .kernel import ENV_TMP, short_tmp_root
 from .run_one import AUTOGRADED
 from .validate import validate
 
@@ -127,10 +129,14 @@ def _run_one(job: Job) -> tuple[int, str]:
     cmd = [sys.executable, "-m", "autograder.grading.run_one", "grade", a, s,
            *nbgrader_options(job.work, job.limits.cell_timeout_s)]
     log_path = job.work / "nbgrader.log"  # a file, not a pipe: a chatty kernel cannot block the process
-    with log_path.open("w") as log:
-        proc = subprocess.Popen(cmd, cwd=ROOT, env=_env(job), stdin=subprocess.DEVNULL, stdout=log,
-                                stderr=subprocess.STDOUT, start_new_session=True)
-        code = _wait(proc, job.work / AUTOGRADED, job.limits.notebook_timeout_s)
+    tmp = tempfile.mkdtemp(prefix="g-", dir=short_tmp_root())  # the kernel's TMPDIR: short whatever the id
+    try:
+        with log_path.open("w") as log:
+            proc = subprocess.Popen(cmd, cwd=ROOT, env=_env(job) | {ENV_TMP: tmp}, stdin=subprocess.DEVNULL,
+                                    stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+            code = _wait(proc, job.work / AUTOGRADED, job.limits.notebook_timeout_s)
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
     return code, log_path.read_text(errors="replace")
 
 
@@ -209,7 +215,7 @@ def _copy_outputs(job: Job) -> None:
         if src.is_dir():
             dest = job.out / kind / s / a
             shutil.rmtree(dest, ignore_errors=True)
-            shutil.copytree(src, dest, ignore=shutil.ignore_patterns(".tmp", "*.txt", "k-*"))
+            shutil.copytree(src, dest, ignore=shutil.ignore_patterns("*.txt", "k-*"))
 
 
 def grade_one(job: Job) -> Result:
@@ -217,10 +223,11 @@ def grade_one(job: Job) -> Result:
     start = time.perf_counter()
     a, s = job.sub.assignment, job.sub.student
     cells, total = max_points(job.template, a)
-    blank = Result(s, a, "invalid", 0.0, total, {k: 0.0 for k in cells})
-    verdict = validate(job.sub.path, job.template / "release" / a / f"{a}.ipynb")
-    if not verdict.ok:
-        blank.reason = verdict.reason
+    blank = Result(printable_id(s), a, "invalid", 0.0, total, {k: 0.0 for k in cells})
+    problem = id_problem(s)
+    verdict = validate(job.sub.path, job.template / "release" / a / f"{a}.ipynb") if not problem else None
+    if verdict is None or not verdict.ok:
+        blank.reason = problem or verdict.reason
     else:
         _stage(job)
         code, log = _run_one(job)
