@@ -9,6 +9,7 @@ import sys
 import time
 from pathlib import Path
 
+import nbformat
 import pytest
 
 from autograder.grading.collect import collect, id_problem
@@ -42,9 +43,46 @@ def test_damaged_notebook_gets_reason(release, tmp_path, student):
         f"Expected {student} rejected with {EXPECTED[student][1]!r}; got ok={v.ok}, reason {v.reason!r}."
 
 
+def _tracked(nb: dict) -> list[tuple[str, str]]:
+    """(grade_id, cell_type) of the nbgrader cells, in order."""
+    return [(c["metadata"]["nbgrader"]["grade_id"], c["cell_type"]) for c in nb["cells"]
+            if c["metadata"].get("nbgrader", {}).get("grade_id")]
+
+
+@pytest.mark.parametrize("student", ["deleted_test_cell", "duplicated_test_cell", "changed_cell_type"])
+def test_damaged_cells_are_repaired_not_rejected(release, tmp_path, student):
+    sol = solution_code(json.loads((SOLUTIONS / A / f"{A}.ipynb").read_text()))
+    path = tmp_path / "nb.ipynb"
+    path.write_bytes(CLASS[student](json.loads(release.read_text()), sol))
+    before = path.read_bytes()
+    v = validate(path, release)
+    want = _tracked(json.loads(release.read_text()))
+    got = _tracked(v.notebook) if v.notebook else None
+    assert v.ok and any(EXPECTED[student][1] in r for r in v.repaired) and got == want, \
+        f"Expected {student} repaired ({EXPECTED[student][1]!r}) to the release's tracked cells {want}; " \
+        f"got ok={v.ok}, repaired={v.repaired}, cells {got}. Hint: grading/validate.py follows OverwriteCells."
+    nbformat.validate(nbformat.from_dict(v.notebook))
+    assert path.read_bytes() == before, "Expected the student's file untouched; got it changed."
+
+
+def test_a_duplicated_answer_keeps_the_students_code(release, tmp_path):
+    nb = json.loads(release.read_text())
+    i = next(k for k, c in enumerate(nb["cells"]) if c["metadata"].get("nbgrader", {}).get("grade_id") == "linear_randn")
+    copy = json.loads(json.dumps(nb["cells"][i]))
+    copy["id"], copy["source"] = "pasted", "class MyLinear: pass  # my answer"
+    nb["cells"].insert(i + 1, copy)
+    (tmp_path / "nb.ipynb").write_text(json.dumps(nb))
+    v = validate(tmp_path / "nb.ipynb", release)
+    sources = ["".join(c["source"]) for c in (v.notebook or {}).get("cells", [])]
+    assert v.ok and "class MyLinear: pass  # my answer" in sources and \
+        _tracked(v.notebook) == _tracked(json.loads(release.read_text())), \
+        f"Expected the second copy of an answer cell kept as a plain cell, the first tracked; got {v.repaired}."
+
+
 def test_released_notebook_is_valid(release):
     v = validate(release, release)
-    assert v.ok and not v.notes, f"Expected the release itself to validate cleanly; got {v}."
+    assert v.ok and not v.notes and not v.repaired and v.notebook is None, \
+        f"Expected the release itself to validate cleanly; got {v}."
 
 
 def test_hide_tests_keeps_visible_part():

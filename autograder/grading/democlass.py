@@ -144,7 +144,7 @@ CLASS: dict[str, Mutation] = {
 
 # What each student must get, and a phrase its reason must contain: "full" or "zero" marks, an exact
 # number of points (a graded mistake; 01_iter1's linear_randn is worth 10), or the status "invalid" /
-# "error" (no grade, a reason). The points come from autograder/checks/iter1.py's linear_checks().
+# "error" (no grade, a reason). Only a file that cannot be read is invalid; damaged cells are repaired. The points come from autograder/checks/iter1.py's linear_checks().
 EXPECTED: dict[str, tuple[str | float, str]] = {
     "correct": ("full", ""),
     "blank": ("zero", ""),
@@ -164,9 +164,10 @@ EXPECTED: dict[str, tuple[str | float, str]] = {
     "network_access": ("full", "does not let notebook code use the network"),
     "corrupted_json": ("invalid", "not valid notebook JSON"),
     "non_utf8": ("invalid", "not valid UTF-8"),
-    "deleted_test_cell": ("invalid", "was deleted"),
-    "duplicated_test_cell": ("invalid", "appears 2 times"),
-    "changed_cell_type": ("invalid", "changed from code to markdown"),
+    # repaired before grading, as nbgrader's own preprocessors do; the reason says what was repaired
+    "deleted_test_cell": ("full", "was deleted; it was restored from the released notebook"),
+    "duplicated_test_cell": ("full", "appeared 2 times; its first copy was kept"),
+    "changed_cell_type": ("full", "changed from code to markdown; its type was restored"),
     "cells_reordered": ("zero", "different order"),
     "sys_exit_cell": ("full", "sys.exit"),
     "os_exit": ("error", "kernel died"),

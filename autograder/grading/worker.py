@@ -140,14 +140,17 @@ def _run_one(job: Job) -> tuple[int, str]:
     return code, log_path.read_text(errors="replace")
 
 
-def _stage(job: Job) -> Path:
-    """A fresh course root holding a copy of the template gradebook and a copy of the submission."""
+def _stage(job: Job, repaired: dict | None) -> Path:
+    """A fresh course root holding a copy of the template gradebook and a copy of the submission (or its repair)."""
     shutil.rmtree(job.work, ignore_errors=True)
     a, s = job.sub.assignment, job.sub.student
     dest = job.work / "submitted" / s / a / f"{a}.ipynb"
     dest.parent.mkdir(parents=True)
     shutil.copyfile(job.template / "gradebook.db", job.work / "gradebook.db")
-    shutil.copyfile(job.sub.path, dest)
+    if repaired is None:
+        shutil.copyfile(job.sub.path, dest)
+    else:  # the student's own file stays as handed in
+        dest.write_text(json.dumps(repaired, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
     return dest
 
 
@@ -229,7 +232,7 @@ def grade_one(job: Job) -> Result:
     if verdict is None or not verdict.ok:
         blank.reason = problem or verdict.reason
     else:
-        _stage(job)
+        _stage(job, verdict.notebook)
         code, log = _run_one(job)
         (job.out / "logs").mkdir(parents=True, exist_ok=True)
         (job.out / "logs" / f"{s}__{a}.log").write_text(log)
@@ -238,7 +241,7 @@ def grade_one(job: Job) -> Result:
             blank.status, blank.reason = "error", _explain(log, code, job.limits)
         else:
             points, score, total = _read_grades(job)
-            notes = verdict.notes + _execution_notes(autograded, job.limits)
+            notes = verdict.repaired + verdict.notes + _execution_notes(autograded, job.limits)
             blank = Result(s, a, "graded", score, total, points, "; ".join(notes))
             _copy_outputs(job)
         shutil.rmtree(job.work, ignore_errors=True)
