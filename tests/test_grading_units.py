@@ -208,3 +208,15 @@ def test_skipping_the_iri_checker_keeps_notebook_validation(release):
     assert out.returncode == 0, f"Expected notebook validation to work without rfc3987_syntax; got:\n{out.stderr}"
     assert out.stdout.split() == ["rejected", "None"], (
         f"Expected a broken cell to be rejected and rfc3987_syntax blocked; got {out.stdout!r}")
+
+
+def test_the_sandbox_imports_nothing_above_it():
+    """kernel.py owns its contract (kernel name, kernelspec, environment): no import of the pipeline's modules."""
+    import ast
+    import autograder.grading.kernel as kernel
+    tree = ast.parse(Path(kernel.__file__).read_text(encoding="utf-8"))
+    names = [("." * n.level) + (n.module or "") for n in ast.walk(tree) if isinstance(n, ast.ImportFrom)]
+    names += [a.name for n in ast.walk(tree) if isinstance(n, ast.Import) for a in n.names]
+    up = [n for n in names if n.startswith(".") or n.startswith("autograder.grading")]
+    assert not up, f"Expected grading/kernel.py to import nothing from the grading pipeline; got {up}. " \
+        "Hint: the pipeline and worker import the sandbox, never the other way round."

@@ -10,13 +10,15 @@ the README's grading section (ctypes and C extensions can step around an audit h
 from __future__ import annotations
 
 import ctypes
+import json
 import os
 import resource
 import sys
 import tempfile
 from pathlib import Path
 
-# What the grading pipeline tells the kernel, through its environment.
+KERNEL_NAME = "mlp-course-sandbox"  # the kernelspec nbgrader's Execute starts (write_kernelspec)
+# What the grading pipeline tells the kernel, through its environment (sandbox_env builds it).
 ENV_MEMORY_MB = "GRADING_MEMORY_MB"   # cap on the kernel's total address space, MiB
 ENV_CPU_S = "GRADING_CPU_S"           # cap on the kernel's CPU seconds (a backstop to the cell timeout)
 ENV_DENY = "GRADING_DENY"             # os.pathsep-separated folders student code may not read
@@ -29,6 +31,22 @@ WRITE_FLAGS = os.O_WRONLY | os.O_RDWR | os.O_CREAT | os.O_APPEND | os.O_TRUNC
 PATH_EVENTS = {"os.remove", "os.rename", "os.rmdir", "os.mkdir", "os.chmod", "os.chown",
                "os.symlink", "os.link", "os.truncate", "os.utime", "shutil.rmtree", "shutil.move"}
 EXEC_EVENTS = {"subprocess.Popen", "os.system", "os.exec", "os.posix_spawn", "os.spawn", "pty.spawn"}
+
+
+def sandbox_env(memory_mb: int, cpu_s: int, deny: tuple[str, ...], tmp: str) -> dict[str, str]:
+    """The environment that configures this kernel: memory and CPU caps, denied folders, network, temp folder."""
+    return {ENV_MEMORY_MB: str(memory_mb), ENV_CPU_S: str(cpu_s), ENV_NET: "namespace",
+            ENV_DENY: os.pathsep.join(deny), ENV_TMP: tmp}
+
+
+def write_kernelspec(folder: Path) -> Path:
+    """A kernelspec for this kernel under folder/kernels/ (the pipeline points JUPYTER_PATH at folder)."""
+    spec = folder / "kernels" / KERNEL_NAME
+    spec.mkdir(parents=True, exist_ok=True)
+    (spec / "kernel.json").write_text(json.dumps({
+        "argv": [sys.executable, "-m", "autograder.grading.kernel", "-f", "{connection_file}"],
+        "display_name": "Python 3 (mlp-course, grading sandbox)", "language": "python"}, indent=1))
+    return spec
 
 
 def preimport() -> None:
@@ -190,7 +208,6 @@ def main(argv: list[str] | None = None) -> None:
     from ipykernel.kernelapp import IPKernelApp
     argv = list(sys.argv[1:] if argv is None else argv)
     if argv == ["--install"]:
-        from .pipeline import write_kernelspec
         print(f"installed {write_kernelspec(Path(sys.prefix) / 'share' / 'jupyter')}")
         return
     isolate_network()

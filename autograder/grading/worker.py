@@ -9,53 +9,16 @@ import subprocess
 import sys
 import tempfile
 import time
-from dataclasses import dataclass, field
 from pathlib import Path
 
+import psutil
+
 from ..course import ROOT, SOLUTIONS, venv_env
-from .collect import Submission, id_problem, printable_id
-from .kernel import ENV_TMP, short_tmp_root
+from .collect import id_problem, printable_id
+from .kernel import KERNEL_NAME, sandbox_env, short_tmp_root
 from .run_one import AUTOGRADED
+from .types import Job, Limits, Result
 from .validate import validate
-
-KERNEL_NAME = "mlp-course-sandbox"
-
-
-@dataclass(frozen=True)
-class Limits:
-    """What one notebook may use: seconds per cell, seconds for the whole notebook, memory."""
-
-    cell_timeout_s: int = 120
-    notebook_timeout_s: int = 600
-    memory_mb: int = 4096
-
-
-@dataclass
-class Result:
-    """One row of grades.csv: a student's points for one assignment, or why there are none."""
-
-    student: str
-    assignment: str
-    status: str                        # graded | invalid | error
-    score: float = 0.0
-    max_score: float = 0.0
-    points: dict[str, float] = field(default_factory=dict)   # exercise id -> points
-    reason: str = ""
-    seconds: float = 0.0
-
-
-@dataclass(frozen=True)
-class Job:
-    """Everything a worker needs: the submission, the template gradebook and release, where to write."""
-
-    sub: Submission
-    template: Path         # folder with gradebook.db and release/{assignment}/{assignment}.ipynb
-    work: Path             # this job's own course root (created by the worker)
-    out: Path              # the run's output folder (feedback/, autograded/, logs/)
-    limits: Limits
-    deny: tuple[str, ...]  # folders the student's code may not read
-    threads: int = 1       # torch threads per kernel: the cores shared out among the workers
-
 
 FEEDBACK_S = 300  # seconds allowed for the feedback HTML once the notebook has been autograded
 
@@ -69,15 +32,11 @@ def nbgrader_options(root: Path, cell_timeout_s: int) -> list[str]:
             "--Execute.startup_timeout=120", "--log-level=WARN"]
 
 
-def _env(job: Job) -> dict[str, str]:
-    """What the grading process and its kernel inherit: the sandbox's limits and one thread count."""
-    return venv_env() | {"JUPYTER_PATH": str(job.work.parent),
-                         "GRADING_MEMORY_MB": str(job.limits.memory_mb),
-                         "GRADING_CPU_S": str(job.limits.notebook_timeout_s * 2),
-                         "GRADING_NETWORK": "namespace",
-                         "GRADING_DENY": os.pathsep.join(job.deny),
-                         "MPLBACKEND": "Agg", "PYTHONHASHSEED": "0",
-                         "OMP_NUM_THREADS": str(job.threads), "MKL_NUM_THREADS": str(job.threads)}
+def _env(job: Job, tmp: str) -> dict[str, str]:
+    """What the grading process and its kernel inherit: the sandbox's contract and one thread count."""
+    return venv_env() | sandbox_env(job.limits.memory_mb, job.limits.notebook_timeout_s * 2, job.deny, tmp) | {
+        "JUPYTER_PATH": str(job.work.parent), "MPLBACKEND": "Agg", "PYTHONHASHSEED": "0",
+        "OMP_NUM_THREADS": str(job.threads), "MKL_NUM_THREADS": str(job.threads)}
 
 
 def _wait(proc: subprocess.Popen, marker: Path, notebook_s: float) -> int:
@@ -95,31 +54,28 @@ def _wait(proc: subprocess.Popen, marker: Path, notebook_s: float) -> int:
                 return -9
 
 
-def _children(pid: int) -> list[int]:
-    """The processes whose parent is pid (Linux /proc; empty elsewhere)."""
-    kids = []
-    for stat in Path("/proc").glob("[0-9]*/stat"):
-        try:
-            fields = stat.read_text().rsplit(")", 1)[1].split()
-        except (OSError, IndexError):
-            continue
-        if int(fields[1]) == pid:
-            kids.append(int(stat.parent.name))
-    return kids
-
-
 def kill_tree(pid: int) -> None:
-    """SIGKILL pid's process group and the groups of its children: jupyter_client starts the kernel in a session of its own."""
-    groups = {pid}
-    for kid in _children(pid):
+    """SIGKILL pid, its descendants (psutil) and their process groups: jupyter_client starts the kernel in a session of its own."""
+    try:
+        root = psutil.Process(pid)
+        procs = [root, *root.children(recursive=True)]
+    except psutil.NoSuchProcess:
+        return
+    groups = set()
+    for proc in procs:
         try:
-            groups.add(os.getpgid(kid))
+            groups.add(os.getpgid(proc.pid))
         except ProcessLookupError:
             pass
-    for group in groups:
+    for group in groups:  # a group also holds what a kernel started and left orphaned
         try:
             os.killpg(group, signal.SIGKILL)
         except (ProcessLookupError, PermissionError):
+            pass
+    for proc in procs:
+        try:
+            proc.kill()
+        except psutil.NoSuchProcess:
             pass
 
 
@@ -132,7 +88,7 @@ def _run_one(job: Job) -> tuple[int, str]:
     tmp = tempfile.mkdtemp(prefix="g-", dir=short_tmp_root())  # the kernel's TMPDIR: short whatever the id
     try:
         with log_path.open("w") as log:
-            proc = subprocess.Popen(cmd, cwd=ROOT, env=_env(job) | {ENV_TMP: tmp}, stdin=subprocess.DEVNULL,
+            proc = subprocess.Popen(cmd, cwd=ROOT, env=_env(job, tmp), stdin=subprocess.DEVNULL,
                                     stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
             code = _wait(proc, job.work / AUTOGRADED, job.limits.notebook_timeout_s)
     finally:
