@@ -24,7 +24,7 @@ def cmd_grade(args: argparse.Namespace) -> int:
     """Grade every submission of one assignment (or `all`) in a folder."""
     from .course import assignments
     from .grading.pipeline import grade_submissions
-    from .grading.worker import Limits
+    from .grading.types import Limits
     known = assignments()
     chosen = known if args.assignment == "all" else [args.assignment]
     if args.assignment != "all" and args.assignment not in known:

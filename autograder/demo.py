@@ -8,7 +8,7 @@ from pathlib import Path
 from .course import NOTEBOOKS, ROOT, SOLUTIONS, assignments, release
 from .grading.democlass import write_class
 from .grading.pipeline import build_template, grade_submissions
-from .grading.worker import Limits
+from .grading.types import Limits
 
 DEMO = ROOT / "demo_out"
 DEMO_ASSIGNMENT = "01_iter1"

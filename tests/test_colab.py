@@ -26,7 +26,7 @@ import pytest
 
 from autograder.colab import NEEDED, install_missing, pinned
 from autograder.course import NOTEBOOKS, SOLUTIONS, assignments
-from autograder.publish import BADGE_TAG, Published, published, readme_table, TABLE_END, TABLE_START
+from autograder.publish import BADGE_TAG, published, readme_table, TABLE_END, TABLE_START
 from autograder.setup_cell import SETUP_CELL, setup_cell
 
 pytestmark = pytest.mark.colab

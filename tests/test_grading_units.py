@@ -3,14 +3,16 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
 import time
 from pathlib import Path
 
+import nbformat
 import pytest
 
-from autograder.grading.collect import collect
+from autograder.grading.collect import collect, id_problem
 from autograder.grading.democlass import CLASS, EXPECTED, solution_code
 from autograder.grading.feedback import PLACEHOLDER, hide_tests
 from autograder.grading.kernel import Fence
@@ -41,9 +43,46 @@ def test_damaged_notebook_gets_reason(release, tmp_path, student):
         f"Expected {student} rejected with {EXPECTED[student][1]!r}; got ok={v.ok}, reason {v.reason!r}."
 
 
+def _tracked(nb: dict) -> list[tuple[str, str]]:
+    """(grade_id, cell_type) of the nbgrader cells, in order."""
+    return [(c["metadata"]["nbgrader"]["grade_id"], c["cell_type"]) for c in nb["cells"]
+            if c["metadata"].get("nbgrader", {}).get("grade_id")]
+
+
+@pytest.mark.parametrize("student", ["deleted_test_cell", "duplicated_test_cell", "changed_cell_type"])
+def test_damaged_cells_are_repaired_not_rejected(release, tmp_path, student):
+    sol = solution_code(json.loads((SOLUTIONS / A / f"{A}.ipynb").read_text()))
+    path = tmp_path / "nb.ipynb"
+    path.write_bytes(CLASS[student](json.loads(release.read_text()), sol))
+    before = path.read_bytes()
+    v = validate(path, release)
+    want = _tracked(json.loads(release.read_text()))
+    got = _tracked(v.notebook) if v.notebook else None
+    assert v.ok and any(EXPECTED[student][1] in r for r in v.repaired) and got == want, \
+        f"Expected {student} repaired ({EXPECTED[student][1]!r}) to the release's tracked cells {want}; " \
+        f"got ok={v.ok}, repaired={v.repaired}, cells {got}. Hint: grading/validate.py follows OverwriteCells."
+    nbformat.validate(nbformat.from_dict(v.notebook))
+    assert path.read_bytes() == before, "Expected the student's file untouched; got it changed."
+
+
+def test_a_duplicated_answer_keeps_the_students_code(release, tmp_path):
+    nb = json.loads(release.read_text())
+    i = next(k for k, c in enumerate(nb["cells"]) if c["metadata"].get("nbgrader", {}).get("grade_id") == "linear_randn")
+    copy = json.loads(json.dumps(nb["cells"][i]))
+    copy["id"], copy["source"] = "pasted", "class MyLinear: pass  # my answer"
+    nb["cells"].insert(i + 1, copy)
+    (tmp_path / "nb.ipynb").write_text(json.dumps(nb))
+    v = validate(tmp_path / "nb.ipynb", release)
+    sources = ["".join(c["source"]) for c in (v.notebook or {}).get("cells", [])]
+    assert v.ok and "class MyLinear: pass  # my answer" in sources and \
+        _tracked(v.notebook) == _tracked(json.loads(release.read_text())), \
+        f"Expected the second copy of an answer cell kept as a plain cell, the first tracked; got {v.repaired}."
+
+
 def test_released_notebook_is_valid(release):
     v = validate(release, release)
-    assert v.ok and not v.notes, f"Expected the release itself to validate cleanly; got {v}."
+    assert v.ok and not v.notes and not v.repaired and v.notebook is None, \
+        f"Expected the release itself to validate cleanly; got {v}."
 
 
 def test_hide_tests_keeps_visible_part():
@@ -52,15 +91,41 @@ def test_hide_tests_keeps_visible_part():
     assert "secret" not in hide_tests("### BEGIN HIDDEN TESTS\nsecret()"), "Expected an unterminated region hidden too."
 
 
-def test_collect_both_layouts(tmp_path):
+def test_collect_both_layouts_keeps_ids_and_skips_hidden_files(tmp_path):
     (tmp_path / "loose").mkdir()
-    (tmp_path / "loose" / "Alice Smith.ipynb").write_text("{}")
-    nbg = tmp_path / "course" / "submitted" / "bob" / A
-    nbg.mkdir(parents=True)
-    (nbg / f"{A}.ipynb").write_text("{}")
+    for name in ("Alice Smith", "zoe\u0308", "._Alice Smith"):  # NFD as macOS writes it; an AppleDouble copy
+        (tmp_path / "loose" / f"{name}.ipynb").write_text("{}")
+    nbg = tmp_path / "course" / "submitted"
+    for student in ("bob", ".ipynb_checkpoints"):
+        (nbg / student / A).mkdir(parents=True)
+        (nbg / student / A / f"{A}.ipynb").write_text("{}")
     loose, layout = collect(tmp_path / "loose", [A]), collect(tmp_path / "course", [A])
-    assert [(s.student, s.assignment) for s in loose] == [("Alice_Smith", A)], f"Expected Alice_Smith; got {loose}."
-    assert [(s.student, s.assignment) for s in layout] == [("bob", A)], f"Expected bob; got {layout}."
+    assert [s.student for s in loose] == ["Alice Smith", "zo\u00eb"], \
+        f"Expected the ids as handed in (NFC), hidden files skipped; got {[s.student for s in loose]}. " \
+        "Hint: grading/collect.py student_id and _visible."
+    assert [(s.student, s.assignment) for s in layout] == [("bob", A)], f"Expected bob only; got {layout}."
+
+
+@pytest.mark.parametrize("student, rule", [
+    ("firstname.lastname@university.example", ""), ("o'brien", ""), ("a+b c", ""), ("-dash", ""),
+    (" bob", "starts or ends with a space"), ("bob ", "starts or ends with a space"),
+    ("bob[1]", "file pattern (glob)"), ("b*b", "file pattern (glob)"), ("line\nbreak", "control character"),
+    ("bad\udcffbyte", "not UTF-8"), ("x" * 129, "at most 128")])
+def test_id_problem_names_the_rule(student, rule):
+    got = id_problem(student)
+    assert (rule in got and bool(got) == bool(rule)), \
+        f"Expected id_problem({student!r}) to {'name ' + repr(rule) if rule else 'accept it'}; got {got!r}."
+
+
+def test_notebook_loaders_start_no_worker_processes():
+    """A DataLoader worker over in-memory tensors only costs start-up time (and needs unix sockets under TMPDIR)."""
+    calls = [f"{nb.name}: {line.strip()}" for nb in sorted(SOLUTIONS.glob("*/*.ipynb"))
+             for cell in json.loads(nb.read_text(encoding="utf-8"))["cells"] if cell["cell_type"] == "code"
+             for line in "".join(cell["source"]).splitlines()
+             if re.search(r"\b(DataLoaders?|from_dsets|TfmdDL)\(", line) and "import" not in line]
+    bad = [c for c in calls if "num_workers=0" not in c]
+    assert calls and not bad, f"Expected every notebook DataLoader to pass num_workers=0; got {bad or 'none found'}. " \
+        "Hint: fastai's from_dsets starts min(16, cpus) worker processes by default."
 
 
 def test_fence_rules(tmp_path):
@@ -143,3 +208,15 @@ def test_skipping_the_iri_checker_keeps_notebook_validation(release):
     assert out.returncode == 0, f"Expected notebook validation to work without rfc3987_syntax; got:\n{out.stderr}"
     assert out.stdout.split() == ["rejected", "None"], (
         f"Expected a broken cell to be rejected and rfc3987_syntax blocked; got {out.stdout!r}")
+
+
+def test_the_sandbox_imports_nothing_above_it():
+    """kernel.py owns its contract (kernel name, kernelspec, environment): no import of the pipeline's modules."""
+    import ast
+    import autograder.grading.kernel as kernel
+    tree = ast.parse(Path(kernel.__file__).read_text(encoding="utf-8"))
+    names = [("." * n.level) + (n.module or "") for n in ast.walk(tree) if isinstance(n, ast.ImportFrom)]
+    names += [a.name for n in ast.walk(tree) if isinstance(n, ast.Import) for a in n.names]
+    up = [n for n in names if n.startswith(".") or n.startswith("autograder.grading")]
+    assert not up, f"Expected grading/kernel.py to import nothing from the grading pipeline; got {up}. " \
+        "Hint: the pipeline and worker import the sandbox, never the other way round."

@@ -23,7 +23,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from autograder.course import SOLUTIONS, assignments  # noqa: E402
 from autograder.grading.pipeline import build_template, grade_submissions  # noqa: E402
-from autograder.grading.worker import Limits, Result  # noqa: E402
+from autograder.grading.types import Limits, Result  # noqa: E402
 
 QUICK_MIX = ["correct", "transposed_weight", "missing_bias", "blank"]  # graded notebooks, no timeouts
 QUICK_LIMITS = Limits(cell_timeout_s=60, notebook_timeout_s=300, memory_mb=4096)  # as the demo class

@@ -22,7 +22,7 @@ import itertools
 import sys
 import types
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 from .compare import _GENUINE
 from .core import Check, CheckFailure, CheckResult, Report, run_checks

@@ -56,7 +56,7 @@ def load_into(layer: nn.Module, ref: nn.Module) -> None:
                            WRONG_LAYOUT if swapped else
                            "you forgot the bias parameter: self.bias = nn.Parameter(...) shaped (out_features,)."
                            if no_bias else
-                           "name the parameters weight and bias, shaped like nn.Linear's, both nn.Parameters.")
+                           "name the parameters weight and bias, shaped like nn.Linear's, both nn.Parameters.") from e
 
 
 def matched(i: int, o: int, cls: Any, dtype: torch.dtype, bias: bool = True) -> tuple[nn.Module, nn.Linear]:
@@ -239,7 +239,7 @@ def check_state_dict(cls: Any) -> None:
         back.load_state_dict(layer.state_dict())
     except RuntimeError as e:
         raise CheckFailure("your state_dict to load into nn.Linear", f"{str(e).splitlines()[0]}",
-                           "weight (out_features, in_features), bias (out_features,).")
+                           "weight (out_features, in_features), bias (out_features,).") from e
     x = torch.randn(4, IN)
     expect_close("nn.Linear loaded from your state_dict", back(x).detach(), ref(x).detach(),
                  "state_dict must hold the weights your forward uses.", torch.float32)

@@ -45,6 +45,12 @@ SYS_EXIT_ON_BAD_INPUT = CLASS_HEAD + GOOD_INIT + (
 F_LINEAR = CLASS_HEAD + GOOD_INIT + "\n    def forward(self, x):\n        return F.linear(x, self.weight, self.bias)\n"
 READ_HIDDEN_TESTS = "print(open(SOLUTIONS_NOTEBOOK).read()[:300])"  # SOLUTIONS_NOTEBOOK: filled in
 PHONE_HOME = "import socket\nsocket.create_connection(('198.51.100.7', 80), timeout=3)"
+# A DataLoader worker process over a few in-memory items: its unix sockets live under TMPDIR, so it
+# fails ('AF_UNIX path too long') and waits out its timeout when the kernel's TMPDIR is long (issue 16).
+# The course's own loaders start no workers; the roster test brings this probe to catch the cause.
+WORKER_PROBE = ("import torch\nfrom torch.utils.data import DataLoader, TensorDataset\n"
+                "probe = list(DataLoader(TensorDataset(torch.arange(8.0)), batch_size=4, num_workers=1, timeout=20))\n"
+                "print(f'{len(probe)} batches from a DataLoader worker process')")
 
 
 def _cells(nb: Notebook, grade_id: str) -> list[int]:
@@ -138,7 +144,7 @@ CLASS: dict[str, Mutation] = {
 
 # What each student must get, and a phrase its reason must contain: "full" or "zero" marks, an exact
 # number of points (a graded mistake; 01_iter1's linear_randn is worth 10), or the status "invalid" /
-# "error" (no grade, a reason). The points come from autograder/checks/iter1.py's linear_checks().
+# "error" (no grade, a reason). Only a file that cannot be read is invalid; damaged cells are repaired. The points come from autograder/checks/iter1.py's linear_checks().
 EXPECTED: dict[str, tuple[str | float, str]] = {
     "correct": ("full", ""),
     "blank": ("zero", ""),
@@ -158,9 +164,10 @@ EXPECTED: dict[str, tuple[str | float, str]] = {
     "network_access": ("full", "does not let notebook code use the network"),
     "corrupted_json": ("invalid", "not valid notebook JSON"),
     "non_utf8": ("invalid", "not valid UTF-8"),
-    "deleted_test_cell": ("invalid", "was deleted"),
-    "duplicated_test_cell": ("invalid", "appears 2 times"),
-    "changed_cell_type": ("invalid", "changed from code to markdown"),
+    # repaired before grading, as nbgrader's own preprocessors do; the reason says what was repaired
+    "deleted_test_cell": ("full", "was deleted; it was restored from the released notebook"),
+    "duplicated_test_cell": ("full", "appeared 2 times; its first copy was kept"),
+    "changed_cell_type": ("full", "changed from code to markdown; its type was restored"),
     "cells_reordered": ("zero", "different order"),
     "sys_exit_cell": ("full", "sys.exit"),
     "os_exit": ("error", "kernel died"),
@@ -168,6 +175,13 @@ EXPECTED: dict[str, tuple[str | float, str]] = {
     "memory_bomb": ("full", "out of memory"),
     "huge_output": ("full", "output"),
 }
+
+
+def roster_submission(release_nb: Path, solution_nb: Path) -> bytes:
+    """A correct submission plus the DataLoader-worker probe: what the roster test grades under every id."""
+    nb = json.loads(release_nb.read_text(encoding="utf-8"))
+    sol = solution_code(json.loads(solution_nb.read_text(encoding="utf-8")))
+    return _dump(_after_answer(_answer(nb, sol), WORKER_PROBE))
 
 
 def write_class(release_nb: Path, solution_nb: Path, folder: Path) -> list[Path]:

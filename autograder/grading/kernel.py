@@ -10,16 +10,20 @@ the README's grading section (ctypes and C extensions can step around an audit h
 from __future__ import annotations
 
 import ctypes
+import json
 import os
 import resource
 import sys
+import tempfile
 from pathlib import Path
 
-# What the grading pipeline tells the kernel, through its environment.
+KERNEL_NAME = "mlp-course-sandbox"  # the kernelspec nbgrader's Execute starts (write_kernelspec)
+# What the grading pipeline tells the kernel, through its environment (sandbox_env builds it).
 ENV_MEMORY_MB = "GRADING_MEMORY_MB"   # cap on the kernel's total address space, MiB
 ENV_CPU_S = "GRADING_CPU_S"           # cap on the kernel's CPU seconds (a backstop to the cell timeout)
 ENV_DENY = "GRADING_DENY"             # os.pathsep-separated folders student code may not read
 ENV_NET = "GRADING_NETWORK"           # "namespace" asks for a private network namespace (needs ipc transport)
+ENV_TMP = "GRADING_TMP"               # the kernel's private temp folder (TMPDIR): short, whatever the student id
 
 ROOT = Path(__file__).resolve().parents[2]
 CLONE_NEWNET, CLONE_NEWUSER = 0x40000000, 0x10000000
@@ -27,6 +31,22 @@ WRITE_FLAGS = os.O_WRONLY | os.O_RDWR | os.O_CREAT | os.O_APPEND | os.O_TRUNC
 PATH_EVENTS = {"os.remove", "os.rename", "os.rmdir", "os.mkdir", "os.chmod", "os.chown",
                "os.symlink", "os.link", "os.truncate", "os.utime", "shutil.rmtree", "shutil.move"}
 EXEC_EVENTS = {"subprocess.Popen", "os.system", "os.exec", "os.posix_spawn", "os.spawn", "pty.spawn"}
+
+
+def sandbox_env(memory_mb: int, cpu_s: int, deny: tuple[str, ...], tmp: str) -> dict[str, str]:
+    """The environment that configures this kernel: memory and CPU caps, denied folders, network, temp folder."""
+    return {ENV_MEMORY_MB: str(memory_mb), ENV_CPU_S: str(cpu_s), ENV_NET: "namespace",
+            ENV_DENY: os.pathsep.join(deny), ENV_TMP: tmp}
+
+
+def write_kernelspec(folder: Path) -> Path:
+    """A kernelspec for this kernel under folder/kernels/ (the pipeline points JUPYTER_PATH at folder)."""
+    spec = folder / "kernels" / KERNEL_NAME
+    spec.mkdir(parents=True, exist_ok=True)
+    (spec / "kernel.json").write_text(json.dumps({
+        "argv": [sys.executable, "-m", "autograder.grading.kernel", "-f", "{connection_file}"],
+        "display_name": "Python 3 (mlp-course, grading sandbox)", "language": "python"}, indent=1))
+    return spec
 
 
 def preimport() -> None:
@@ -104,7 +124,7 @@ class Fence:
         """Hidden tests live in .ipynb files, gradebooks and the denied folders."""
         if path.endswith((".ipynb", ".db", ".sqlite")) or "/.git/" in path + "/":
             return False
-        return _inside(path, self.workdir) or not any(_inside(path, d) for d in self.deny)
+        return _inside(path, self.workdir) or _inside(path, self.tmp) or not any(_inside(path, d) for d in self.deny)
 
     def may_write(self, path: str) -> bool:
         """Writes stay in the notebook's own folder (and its private temp folder)."""
@@ -150,12 +170,33 @@ def deny_list() -> list[str]:
     return deny
 
 
+def short_tmp_root() -> str:
+    """/tmp where it is writable, else the system's temp folder: unix socket paths below it must stay short."""
+    return "/tmp" if os.path.isdir("/tmp") and os.access("/tmp", os.W_OK) else tempfile.gettempdir()
+
+
+def private_tmp() -> str:
+    """The kernel's temp folder: the grader's GRADING_TMP, else a fresh short one removed at exit.
+
+    Not below the notebook's folder: that path holds the student id, and a long id pushed the unix
+    sockets of DataLoader workers (TMPDIR/pymp-*/listener-*) past 107 bytes, so the workers failed
+    with 'AF_UNIX path too long' and the training cell hung until the cell limit (issue 16).
+    """
+    tmp = os.environ.get(ENV_TMP)
+    if tmp:
+        os.makedirs(tmp, exist_ok=True)
+        return os.path.realpath(tmp)
+    import atexit
+    import shutil
+    tmp = tempfile.mkdtemp(prefix="g-", dir=short_tmp_root())
+    atexit.register(shutil.rmtree, tmp, True)
+    return os.path.realpath(tmp)
+
+
 def arm(workdir: str) -> Fence:
     """Install the audit hook for the rest of this process's life (it cannot be removed)."""
-    tmp = os.path.join(workdir, ".tmp")
-    os.makedirs(tmp, exist_ok=True)
+    tmp = private_tmp()
     os.environ["TMPDIR"] = tmp
-    import tempfile
     tempfile.tempdir = tmp
     fence = Fence(workdir, deny_list(), tmp)
     sys.addaudithook(fence)
@@ -167,7 +208,6 @@ def main(argv: list[str] | None = None) -> None:
     from ipykernel.kernelapp import IPKernelApp
     argv = list(sys.argv[1:] if argv is None else argv)
     if argv == ["--install"]:
-        from .pipeline import write_kernelspec
         print(f"installed {write_kernelspec(Path(sys.prefix) / 'share' / 'jupyter')}")
         return
     isolate_network()

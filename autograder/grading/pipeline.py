@@ -1,7 +1,6 @@
 """Grade a class: one template gradebook, then one private course root per submission, in parallel."""
 from __future__ import annotations
 
-import json
 import shutil
 import subprocess
 import sys
@@ -11,18 +10,10 @@ from pathlib import Path
 
 from ..course import ROOT, SOLUTIONS, venv_env
 from .collect import Submission, collect
+from .kernel import short_tmp_root, write_kernelspec
 from .report import write_report
-from .worker import KERNEL_NAME, Job, Limits, Result, grade_one
-
-
-def write_kernelspec(folder: Path) -> Path:
-    """A kernelspec for the sandboxed kernel under folder/kernels/ (used through JUPYTER_PATH)."""
-    spec = folder / "kernels" / KERNEL_NAME
-    spec.mkdir(parents=True, exist_ok=True)
-    (spec / "kernel.json").write_text(json.dumps({
-        "argv": [sys.executable, "-m", "autograder.grading.kernel", "-f", "{connection_file}"],
-        "display_name": "Python 3 (mlp-course, grading sandbox)", "language": "python"}, indent=1))
-    return spec
+from .types import Job, Limits, Result
+from .worker import grade_one
 
 
 def build_template(assignments: list[str], folder: Path) -> Path:
@@ -64,7 +55,7 @@ def grade_submissions(assignments: list[str], submissions: Path, out: Path, work
     for kind in ("feedback", "autograded", "logs"):
         shutil.rmtree(out / kind, ignore_errors=True)
     out.mkdir(parents=True, exist_ok=True)
-    work = Path(tempfile.mkdtemp(prefix="grade-"))  # short path: kernels talk over unix sockets in it
+    work = Path(tempfile.mkdtemp(prefix="grade-", dir=short_tmp_root()))  # short: kernels talk over ipc sockets in it
     try:
         write_kernelspec(work)
         template = build_template(sorted({s.assignment for s in subs}), work / "template")

@@ -4,7 +4,7 @@ from __future__ import annotations
 import csv
 from pathlib import Path
 
-from .worker import Result
+from .types import Result
 
 FIXED = ["student", "assignment", "status", "score", "max_score"]
 

@@ -42,11 +42,11 @@ def grade(assignment: str, student: str, options: list[str]) -> int:
     from nbgrader.apps.autogradeapp import AutogradeApp
     from nbgrader.apps.generatefeedbackapp import GenerateFeedbackApp
     root = next((o.split("=", 1)[1] for o in options if o.startswith("--CourseDirectory.root=")), ".")
-    code = run_app(AutogradeApp, [assignment, "--student", student, "--create", "--force", *options])
+    code = run_app(AutogradeApp, [assignment, f"--student={student}", "--create", "--force", *options])
     if code != 0:
         return code
     (Path(root) / AUTOGRADED).write_text("ok\n")
-    return 3 * bool(run_app(GenerateFeedbackApp, [assignment, "--student", student, "--force", *options]))
+    return 3 * bool(run_app(GenerateFeedbackApp, [assignment, f"--student={student}", "--force", *options]))
 
 
 def generate(assignments: list[str], options: list[str]) -> int:

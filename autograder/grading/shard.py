@@ -17,7 +17,7 @@ from pathlib import Path
 
 from .collect import Submission, collect
 from .report import read_csv, write_report
-from .worker import Result
+from .types import Result
 
 OUTPUT_TREES = ("feedback", "autograded", "logs")
 

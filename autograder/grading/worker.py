@@ -7,53 +7,18 @@ import shutil
 import signal
 import subprocess
 import sys
+import tempfile
 import time
-from dataclasses import dataclass, field
 from pathlib import Path
 
+import psutil
+
 from ..course import ROOT, SOLUTIONS, venv_env
-from .collect import Submission
+from .collect import id_problem, printable_id
+from .kernel import KERNEL_NAME, sandbox_env, short_tmp_root
 from .run_one import AUTOGRADED
+from .types import Job, Limits, Result
 from .validate import validate
-
-KERNEL_NAME = "mlp-course-sandbox"
-
-
-@dataclass(frozen=True)
-class Limits:
-    """What one notebook may use: seconds per cell, seconds for the whole notebook, memory."""
-
-    cell_timeout_s: int = 120
-    notebook_timeout_s: int = 600
-    memory_mb: int = 4096
-
-
-@dataclass
-class Result:
-    """One row of grades.csv: a student's points for one assignment, or why there are none."""
-
-    student: str
-    assignment: str
-    status: str                        # graded | invalid | error
-    score: float = 0.0
-    max_score: float = 0.0
-    points: dict[str, float] = field(default_factory=dict)   # exercise id -> points
-    reason: str = ""
-    seconds: float = 0.0
-
-
-@dataclass(frozen=True)
-class Job:
-    """Everything a worker needs: the submission, the template gradebook and release, where to write."""
-
-    sub: Submission
-    template: Path         # folder with gradebook.db and release/{assignment}/{assignment}.ipynb
-    work: Path             # this job's own course root (created by the worker)
-    out: Path              # the run's output folder (feedback/, autograded/, logs/)
-    limits: Limits
-    deny: tuple[str, ...]  # folders the student's code may not read
-    threads: int = 1       # torch threads per kernel: the cores shared out among the workers
-
 
 FEEDBACK_S = 300  # seconds allowed for the feedback HTML once the notebook has been autograded
 
@@ -67,15 +32,11 @@ def nbgrader_options(root: Path, cell_timeout_s: int) -> list[str]:
             "--Execute.startup_timeout=120", "--log-level=WARN"]
 
 
-def _env(job: Job) -> dict[str, str]:
-    """What the grading process and its kernel inherit: the sandbox's limits and one thread count."""
-    return venv_env() | {"JUPYTER_PATH": str(job.work.parent),
-                         "GRADING_MEMORY_MB": str(job.limits.memory_mb),
-                         "GRADING_CPU_S": str(job.limits.notebook_timeout_s * 2),
-                         "GRADING_NETWORK": "namespace",
-                         "GRADING_DENY": os.pathsep.join(job.deny),
-                         "MPLBACKEND": "Agg", "PYTHONHASHSEED": "0",
-                         "OMP_NUM_THREADS": str(job.threads), "MKL_NUM_THREADS": str(job.threads)}
+def _env(job: Job, tmp: str) -> dict[str, str]:
+    """What the grading process and its kernel inherit: the sandbox's contract and one thread count."""
+    return venv_env() | sandbox_env(job.limits.memory_mb, job.limits.notebook_timeout_s * 2, job.deny, tmp) | {
+        "JUPYTER_PATH": str(job.work.parent), "MPLBACKEND": "Agg", "PYTHONHASHSEED": "0",
+        "OMP_NUM_THREADS": str(job.threads), "MKL_NUM_THREADS": str(job.threads)}
 
 
 def _wait(proc: subprocess.Popen, marker: Path, notebook_s: float) -> int:
@@ -93,31 +54,28 @@ def _wait(proc: subprocess.Popen, marker: Path, notebook_s: float) -> int:
                 return -9
 
 
-def _children(pid: int) -> list[int]:
-    """The processes whose parent is pid (Linux /proc; empty elsewhere)."""
-    kids = []
-    for stat in Path("/proc").glob("[0-9]*/stat"):
-        try:
-            fields = stat.read_text().rsplit(")", 1)[1].split()
-        except (OSError, IndexError):
-            continue
-        if int(fields[1]) == pid:
-            kids.append(int(stat.parent.name))
-    return kids
-
-
 def kill_tree(pid: int) -> None:
-    """SIGKILL pid's process group and the groups of its children: jupyter_client starts the kernel in a session of its own."""
-    groups = {pid}
-    for kid in _children(pid):
+    """SIGKILL pid, its descendants (psutil) and their process groups: jupyter_client starts the kernel in a session of its own."""
+    try:
+        root = psutil.Process(pid)
+        procs = [root, *root.children(recursive=True)]
+    except psutil.NoSuchProcess:
+        return
+    groups = set()
+    for proc in procs:
         try:
-            groups.add(os.getpgid(kid))
+            groups.add(os.getpgid(proc.pid))
         except ProcessLookupError:
             pass
-    for group in groups:
+    for group in groups:  # a group also holds what a kernel started and left orphaned
         try:
             os.killpg(group, signal.SIGKILL)
         except (ProcessLookupError, PermissionError):
+            pass
+    for proc in procs:
+        try:
+            proc.kill()
+        except psutil.NoSuchProcess:
             pass
 
 
@@ -127,21 +85,28 @@ def _run_one(job: Job) -> tuple[int, str]:
     cmd = [sys.executable, "-m", "autograder.grading.run_one", "grade", a, s,
            *nbgrader_options(job.work, job.limits.cell_timeout_s)]
     log_path = job.work / "nbgrader.log"  # a file, not a pipe: a chatty kernel cannot block the process
-    with log_path.open("w") as log:
-        proc = subprocess.Popen(cmd, cwd=ROOT, env=_env(job), stdin=subprocess.DEVNULL, stdout=log,
-                                stderr=subprocess.STDOUT, start_new_session=True)
-        code = _wait(proc, job.work / AUTOGRADED, job.limits.notebook_timeout_s)
+    tmp = tempfile.mkdtemp(prefix="g-", dir=short_tmp_root())  # the kernel's TMPDIR: short whatever the id
+    try:
+        with log_path.open("w") as log:
+            proc = subprocess.Popen(cmd, cwd=ROOT, env=_env(job, tmp), stdin=subprocess.DEVNULL,
+                                    stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+            code = _wait(proc, job.work / AUTOGRADED, job.limits.notebook_timeout_s)
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
     return code, log_path.read_text(errors="replace")
 
 
-def _stage(job: Job) -> Path:
-    """A fresh course root holding a copy of the template gradebook and a copy of the submission."""
+def _stage(job: Job, repaired: dict | None) -> Path:
+    """A fresh course root holding a copy of the template gradebook and a copy of the submission (or its repair)."""
     shutil.rmtree(job.work, ignore_errors=True)
     a, s = job.sub.assignment, job.sub.student
     dest = job.work / "submitted" / s / a / f"{a}.ipynb"
     dest.parent.mkdir(parents=True)
     shutil.copyfile(job.template / "gradebook.db", job.work / "gradebook.db")
-    shutil.copyfile(job.sub.path, dest)
+    if repaired is None:
+        shutil.copyfile(job.sub.path, dest)
+    else:  # the student's own file stays as handed in
+        dest.write_text(json.dumps(repaired, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
     return dest
 
 
@@ -209,7 +174,7 @@ def _copy_outputs(job: Job) -> None:
         if src.is_dir():
             dest = job.out / kind / s / a
             shutil.rmtree(dest, ignore_errors=True)
-            shutil.copytree(src, dest, ignore=shutil.ignore_patterns(".tmp", "*.txt", "k-*"))
+            shutil.copytree(src, dest, ignore=shutil.ignore_patterns("*.txt", "k-*"))
 
 
 def grade_one(job: Job) -> Result:
@@ -217,12 +182,13 @@ def grade_one(job: Job) -> Result:
     start = time.perf_counter()
     a, s = job.sub.assignment, job.sub.student
     cells, total = max_points(job.template, a)
-    blank = Result(s, a, "invalid", 0.0, total, {k: 0.0 for k in cells})
-    verdict = validate(job.sub.path, job.template / "release" / a / f"{a}.ipynb")
-    if not verdict.ok:
-        blank.reason = verdict.reason
+    blank = Result(printable_id(s), a, "invalid", 0.0, total, {k: 0.0 for k in cells})
+    problem = id_problem(s)
+    verdict = validate(job.sub.path, job.template / "release" / a / f"{a}.ipynb") if not problem else None
+    if verdict is None or not verdict.ok:
+        blank.reason = problem or verdict.reason
     else:
-        _stage(job)
+        _stage(job, verdict.notebook)
         code, log = _run_one(job)
         (job.out / "logs").mkdir(parents=True, exist_ok=True)
         (job.out / "logs" / f"{s}__{a}.log").write_text(log)
@@ -231,7 +197,7 @@ def grade_one(job: Job) -> Result:
             blank.status, blank.reason = "error", _explain(log, code, job.limits)
         else:
             points, score, total = _read_grades(job)
-            notes = verdict.notes + _execution_notes(autograded, job.limits)
+            notes = verdict.repaired + verdict.notes + _execution_notes(autograded, job.limits)
             blank = Result(s, a, "graded", score, total, points, "; ".join(notes))
             _copy_outputs(job)
         shutil.rmtree(job.work, ignore_errors=True)
