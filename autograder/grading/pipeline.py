@@ -59,7 +59,8 @@ def grade_submissions(assignments: list[str], submissions: Path, out: Path, work
     for kind in ("feedback", "autograded", "logs"):
         shutil.rmtree(out / kind, ignore_errors=True)
     out.mkdir(parents=True, exist_ok=True)
-    work = Path(tempfile.mkdtemp(prefix="grade-", dir=short_tmp_root()))  # short: kernels talk over ipc sockets in it
+    # Short: kernels talk over ipc sockets in it, and each job's j{i}/t is its kernel's TMPDIR (unix sockets too).
+    work = Path(tempfile.mkdtemp(prefix="grade-", dir=short_tmp_root()))
     try:
         write_kernelspec(work)
         template = build_template(sorted({s.assignment for s in subs}), work / "template")

@@ -7,7 +7,6 @@ import shutil
 import signal
 import subprocess
 import sys
-import tempfile
 import time
 from pathlib import Path
 
@@ -15,7 +14,7 @@ import psutil
 
 from ..course import ROOT, venv_env
 from .collect import id_problem, printable_id
-from .kernel import sandbox_env, short_tmp_root
+from .kernel import sandbox_env
 from .run_one import AUTOGRADED
 from .types import Job, Limits, Result
 from .validate import validate
@@ -76,14 +75,12 @@ def _run_one(job: Job) -> tuple[int, str]:
     spec = {"assignment": a, "student": s, "root": str(job.work), "cell_timeout_s": job.limits.cell_timeout_s}
     cmd = [sys.executable, "-m", "autograder.grading.run_one", "grade", json.dumps(spec)]
     log_path = job.work / "nbgrader.log"  # a file, not a pipe: a chatty kernel cannot block the process
-    tmp = tempfile.mkdtemp(prefix="g-", dir=short_tmp_root())  # the kernel's TMPDIR: short whatever the id
-    try:
-        with log_path.open("w") as log:
-            proc = subprocess.Popen(cmd, cwd=ROOT, env=_env(job, tmp), stdin=subprocess.DEVNULL,
-                                    stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
-            code = _wait(proc, job.work / AUTOGRADED, job.limits.notebook_timeout_s)
-    finally:
-        shutil.rmtree(tmp, ignore_errors=True)
+    tmp = job.work / "t"  # the kernel's TMPDIR: short whatever the id (the work root is short), private to this job
+    tmp.mkdir(exist_ok=True)
+    with log_path.open("w") as log:
+        proc = subprocess.Popen(cmd, cwd=ROOT, env=_env(job, str(tmp)), stdin=subprocess.DEVNULL,
+                                stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+        code = _wait(proc, job.work / AUTOGRADED, job.limits.notebook_timeout_s)
     return code, log_path.read_text(errors="replace")
 
 
