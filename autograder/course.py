@@ -1,8 +1,7 @@
-"""Where things are in the course repository, and running nbgrader against it."""
+"""Where things are in the course repository, and releasing the student notebooks from it."""
 from __future__ import annotations
 
 import os
-import subprocess
 import sys
 from pathlib import Path
 
@@ -23,30 +22,11 @@ def venv_env() -> dict[str, str]:
     return env
 
 
-def nbgrader(*args: str, root: Path = ROOT, db: Path | None = None, quiet: bool = True,
-             extra: tuple[str, ...] = ()) -> subprocess.CompletedProcess:
-    """Run one nbgrader command with the course's config; raise with its log if it fails."""
-    cmd = [sys.executable, "-m", "nbgrader", *args,
-           f"--CourseDirectory.root={root}",
-           f"--CourseDirectory.source_directory={SOLUTIONS}", *extra]
-    if db is not None:
-        cmd.append(f"--CourseDirectory.db_url=sqlite:///{db}")
-    if quiet:
-        cmd.append("--log-level=WARN")
-    proc = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, env=venv_env())
-    if proc.returncode != 0:
-        raise RuntimeError(f"nbgrader {' '.join(args)} failed (exit {proc.returncode}):\n"
-                           f"{proc.stdout[-3000:]}{proc.stderr[-3000:]}")
-    return proc
-
-
 def release(dest: Path = NOTEBOOKS, db: Path | None = None) -> list[Path]:
     """Generate the student notebooks from solutions/ with nbgrader; return the files written."""
-    written = []
-    for a in assignments():
-        nbgrader("generate_assignment", a, "--force", db=db,
-                 extra=(f"--CourseDirectory.release_directory={dest}",))
-        written += sorted((dest / a).glob("*.ipynb"))
+    from .grading.pipeline import generate_assignments  # the grading template is generated the same way
+    generate_assignments(assignments(), ROOT, dest, db)
+    written = [p for a in assignments() for p in sorted((dest / a).glob("*.ipynb"))]
     from .publish import stamp_release
     stamp_release(dest)  # the published location: setup cells and "Open in Colab" badges
     return written

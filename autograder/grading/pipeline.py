@@ -1,6 +1,7 @@
 """Grade a class: one template gradebook, then one private course root per submission, in parallel."""
 from __future__ import annotations
 
+import json
 import shutil
 import subprocess
 import sys
@@ -8,7 +9,7 @@ import tempfile
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from pathlib import Path
 
-from ..course import ROOT, SOLUTIONS, venv_env
+from ..course import ROOT, venv_env
 from .collect import Submission, collect
 from .kernel import short_tmp_root, write_kernelspec
 from .report import write_report
@@ -16,17 +17,20 @@ from .types import Job, Limits, Result
 from .worker import grade_one
 
 
-def build_template(assignments: list[str], folder: Path) -> Path:
-    """Generate every assignment in one nbgrader process: a gradebook that knows its hidden tests, and the release."""
-    folder.mkdir(parents=True, exist_ok=True)
-    options = [f"--CourseDirectory.root={folder}", f"--CourseDirectory.source_directory={SOLUTIONS}",
-               f"--CourseDirectory.db_url=sqlite:///{folder / 'gradebook.db'}",
-               f"--CourseDirectory.release_directory={folder / 'release'}", "--log-level=WARN"]
-    cmd = [sys.executable, "-m", "autograder.grading.run_one", "generate", *assignments, "--", *options]
+def generate_assignments(assignments: list[str], root: Path, release: Path, db: Path | None = None) -> None:
+    """nbgrader generate_assignment for each, in one process (run_one): the gradebook learns the hidden tests."""
+    job = {"assignments": assignments, "root": str(root), "release": str(release), "db": str(db) if db else None}
+    cmd = [sys.executable, "-m", "autograder.grading.run_one", "generate", json.dumps(job)]
     proc = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, env=venv_env())
     if proc.returncode != 0:
         raise RuntimeError(f"nbgrader generate_assignment {' '.join(assignments)} failed (exit {proc.returncode}):"
                            f"\n{proc.stdout[-3000:]}{proc.stderr[-3000:]}")
+
+
+def build_template(assignments: list[str], folder: Path) -> Path:
+    """Generate every assignment into folder: a gradebook that knows its hidden tests, and the release."""
+    folder.mkdir(parents=True, exist_ok=True)
+    generate_assignments(assignments, folder, folder / "release")
     return folder
 
 
@@ -55,7 +59,8 @@ def grade_submissions(assignments: list[str], submissions: Path, out: Path, work
     for kind in ("feedback", "autograded", "logs"):
         shutil.rmtree(out / kind, ignore_errors=True)
     out.mkdir(parents=True, exist_ok=True)
-    work = Path(tempfile.mkdtemp(prefix="grade-", dir=short_tmp_root()))  # short: kernels talk over ipc sockets in it
+    # Short: kernels talk over ipc sockets in it, and each job's j{i}/t is its kernel's TMPDIR (unix sockets too).
+    work = Path(tempfile.mkdtemp(prefix="grade-", dir=short_tmp_root()))
     try:
         write_kernelspec(work)
         template = build_template(sorted({s.assignment for s in subs}), work / "template")

@@ -1,17 +1,17 @@
 """nbgrader in one process: grade one submission (autograde, then feedback), or generate several assignments.
 
-    python -m autograder.grading.run_one grade ASSIGNMENT STUDENT NBGRADER_OPTIONS...
-    python -m autograder.grading.run_one generate ASSIGNMENT... -- NBGRADER_OPTIONS...
+    python -m autograder.grading.run_one grade '{"assignment": A, "student": S, "root": R, "cell_timeout_s": N}'
+    python -m autograder.grading.run_one generate '{"assignments": [A, ...], "root": R, "release": DIR, "db": null}'
 
-Each step is nbgrader's own command-line app (AutogradeApp, GenerateFeedbackApp, GenerateAssignmentApp),
-initialised from the same arguments and the same nbgrader_config.py (read from the working directory)
-as `python -m nbgrader ...`, so grades are the command line's; only the second interpreter start-up
-and the second import of nbgrader, nbconvert and SQLAlchemy are saved.
+Each step goes through nbgrader's Python API (NbGraderAPI.autograde, generate_feedback,
+generate_assignment) with the Config of grading/nbconfig.py: the course's nbgrader_config.py plus the
+step's course root, gradebook, kernel and time-outs. The argument is a small JSON job, not nbgrader options.
 The worker runs `grade` in its own process group and kills the group when the notebook runs too long;
 AUTOGRADED (a file in the course root) tells it when autograding is over and feedback has begun.
 """
 from __future__ import annotations
 
+import json
 import sys
 from pathlib import Path
 
@@ -26,51 +26,58 @@ def skip_unused_iri_checker() -> None:
     sys.modules.setdefault("rfc3987_syntax", None)  # None in sys.modules: `import` raises ImportError, which jsonschema skips
 
 
-def run_app(app_class: type, argv: list[str]) -> int:
-    """Initialise and start one nbgrader app as its command line would; its exit code."""
-    app = app_class()
-    try:
-        app.initialize(argv)
-        app.start()
-    except SystemExit as e:  # nbgrader's apps report failures with sys.exit(1)
-        return e.code if isinstance(e.code, int) else 1
-    return 0
+def _api(root: Path, **config):
+    """An NbGraderAPI on the grading Config (grading/nbconfig.py)."""
+    from nbgrader.apps.api import NbGraderAPI
+    from .nbconfig import nbgrader_config
+    return NbGraderAPI(config=nbgrader_config(root, **config))
 
 
-def grade(assignment: str, student: str, options: list[str]) -> int:
+def _report(step: str, result: dict) -> bool:
+    """Print a step's captured log (and traceback) for the worker's log file; True when it succeeded."""
+    for line in (result.get("log") or "").splitlines():
+        print(f"[{step} | {line[1:]}" if line.startswith("[") else line)
+    if not result.get("success"):
+        print(f"[{step} | ERROR] {step} failed\n{result.get('error', '')}")
+    sys.stdout.flush()
+    return bool(result.get("success"))
+
+
+def grade(job: dict) -> int:
     """Autograde one student's assignment; when that succeeds, mark it and write the feedback HTML."""
-    from nbgrader.apps.autogradeapp import AutogradeApp
-    from nbgrader.apps.generatefeedbackapp import GenerateFeedbackApp
-    root = next((o.split("=", 1)[1] for o in options if o.startswith("--CourseDirectory.root=")), ".")
-    code = run_app(AutogradeApp, [assignment, f"--student={student}", "--create", "--force", *options])
-    if code != 0:
-        return code
-    (Path(root) / AUTOGRADED).write_text("ok\n")
-    return 3 * bool(run_app(GenerateFeedbackApp, [assignment, f"--student={student}", "--force", *options]))
+    root, a, s = Path(job["root"]), job["assignment"], job["student"]
+    api = _api(root, cell_timeout_s=int(job["cell_timeout_s"]))
+    if not _report("autograde", api.autograde(a, s, force=True, create=True)):
+        return 1
+    (root / AUTOGRADED).write_text("ok\n")
+    return 0 if _report("generate_feedback", api.generate_feedback(a, s, force=True)) else 3
 
 
-def generate(assignments: list[str], options: list[str]) -> int:
+def generate(job: dict) -> int:
     """generate_assignment for each assignment in turn, into one gradebook; stop at the first failure."""
-    from nbgrader.apps.generateassignmentapp import GenerateAssignmentApp
-    for a in assignments:
-        code = run_app(GenerateAssignmentApp, [a, "--force", *options])
-        if code != 0:
-            print(f"generate_assignment {a} failed (exit {code})", file=sys.stderr)
-            return code
+    db = Path(job["db"]) if job.get("db") else None
+    api = _api(Path(job["root"]), release=Path(job["release"]), db=db)
+    for a in job["assignments"]:
+        if not _report("generate_assignment", api.generate_assignment(a, force=True, create=True)):
+            print(f"generate_assignment {a} failed", file=sys.stderr)
+            return 1
     return 0
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Dispatch `grade` or `generate`; exit 0 on success, 3 when only the feedback failed."""
+    """Dispatch `grade` or `generate` with its JSON job; exit 0 on success, 3 when only the feedback failed."""
     argv = list(sys.argv[1:] if argv is None else argv)
     skip_unused_iri_checker()
-    if len(argv) >= 3 and argv[0] == "grade":
-        return grade(argv[1], argv[2], argv[3:])
-    if len(argv) >= 2 and argv[0] == "generate" and "--" in argv:
-        cut = argv.index("--")
-        return generate(argv[1:cut], argv[cut + 1:])
-    print(__doc__, file=sys.stderr)
-    return 2
+    steps = {"grade": grade, "generate": generate}
+    if len(argv) != 2 or argv[0] not in steps:
+        print(__doc__, file=sys.stderr)
+        return 2
+    try:
+        job = json.loads(argv[1])
+    except json.JSONDecodeError as e:
+        print(f"Expected a JSON job after {argv[0]!r}; got {argv[1][:80]!r} ({e.msg}).", file=sys.stderr)
+        return 2
+    return steps[argv[0]](job)
 
 
 if __name__ == "__main__":

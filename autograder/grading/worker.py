@@ -7,29 +7,19 @@ import shutil
 import signal
 import subprocess
 import sys
-import tempfile
 import time
 from pathlib import Path
 
 import psutil
 
-from ..course import ROOT, SOLUTIONS, venv_env
+from ..course import ROOT, venv_env
 from .collect import id_problem, printable_id
-from .kernel import KERNEL_NAME, sandbox_env, short_tmp_root
+from .kernel import sandbox_env
 from .run_one import AUTOGRADED
 from .types import Job, Limits, Result
 from .validate import validate
 
 FEEDBACK_S = 300  # seconds allowed for the feedback HTML once the notebook has been autograded
-
-
-def nbgrader_options(root: Path, cell_timeout_s: int) -> list[str]:
-    """The options every nbgrader step gets: this course root, the sandboxed kernel over ipc sockets."""
-    return [f"--CourseDirectory.root={root}", f"--CourseDirectory.source_directory={SOLUTIONS}",
-            f"--CourseDirectory.db_url=sqlite:///{root / 'gradebook.db'}",
-            f"--Execute.kernel_name={KERNEL_NAME}", f"--Execute.timeout={cell_timeout_s}",
-            "--KernelManager.transport=ipc", f"--KernelManager.ip={root / 'k'}",
-            "--Execute.startup_timeout=120", "--log-level=WARN"]
 
 
 def _env(job: Job, tmp: str) -> dict[str, str]:
@@ -82,17 +72,15 @@ def kill_tree(pid: int) -> None:
 def _run_one(job: Job) -> tuple[int, str]:
     """Autograde and write feedback in ONE process (run_one.py); (exit code, log); -9 when the notebook ran too long."""
     a, s = job.sub.assignment, job.sub.student
-    cmd = [sys.executable, "-m", "autograder.grading.run_one", "grade", a, s,
-           *nbgrader_options(job.work, job.limits.cell_timeout_s)]
+    spec = {"assignment": a, "student": s, "root": str(job.work), "cell_timeout_s": job.limits.cell_timeout_s}
+    cmd = [sys.executable, "-m", "autograder.grading.run_one", "grade", json.dumps(spec)]
     log_path = job.work / "nbgrader.log"  # a file, not a pipe: a chatty kernel cannot block the process
-    tmp = tempfile.mkdtemp(prefix="g-", dir=short_tmp_root())  # the kernel's TMPDIR: short whatever the id
-    try:
-        with log_path.open("w") as log:
-            proc = subprocess.Popen(cmd, cwd=ROOT, env=_env(job, tmp), stdin=subprocess.DEVNULL,
-                                    stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
-            code = _wait(proc, job.work / AUTOGRADED, job.limits.notebook_timeout_s)
-    finally:
-        shutil.rmtree(tmp, ignore_errors=True)
+    tmp = job.work / "t"  # the kernel's TMPDIR: short whatever the id (the work root is short), private to this job
+    tmp.mkdir(exist_ok=True)
+    with log_path.open("w") as log:
+        proc = subprocess.Popen(cmd, cwd=ROOT, env=_env(job, str(tmp)), stdin=subprocess.DEVNULL,
+                                stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+        code = _wait(proc, job.work / AUTOGRADED, job.limits.notebook_timeout_s)
     return code, log_path.read_text(errors="replace")
 
 
