@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..course import ROOT, SOLUTIONS, venv_env
+from . import crosscheck
 from .collect import Submission
 from .run_one import AUTOGRADED
 from .validate import validate
@@ -40,6 +41,7 @@ class Result:
     points: dict[str, float] = field(default_factory=dict)   # exercise id -> points
     reason: str = ""
     seconds: float = 0.0
+    similarity: str = ""               # 'reference' or another student's name (score unchanged)
 
 
 @dataclass(frozen=True)
@@ -75,7 +77,8 @@ def _env(job: Job) -> dict[str, str]:
                          "GRADING_NETWORK": "namespace",
                          "GRADING_DENY": os.pathsep.join(job.deny),
                          "MPLBACKEND": "Agg", "PYTHONHASHSEED": "0",
-                         "OMP_NUM_THREADS": str(job.threads), "MKL_NUM_THREADS": str(job.threads)}
+                         "OMP_NUM_THREADS": str(job.threads), "MKL_NUM_THREADS": str(job.threads),
+                         crosscheck.ENV_KEY_FILE: str(job.work / crosscheck.KEY_FILE)}
 
 
 def _wait(proc: subprocess.Popen, marker: Path, notebook_s: float) -> int:
@@ -223,6 +226,7 @@ def grade_one(job: Job) -> Result:
         blank.reason = verdict.reason
     else:
         _stage(job)
+        key = crosscheck.write_key(job.work)  # read and deleted by the kernel before student code
         code, log = _run_one(job)
         (job.out / "logs").mkdir(parents=True, exist_ok=True)
         (job.out / "logs" / f"{s}__{a}.log").write_text(log)
@@ -230,10 +234,13 @@ def grade_one(job: Job) -> Result:
         if not (job.work / AUTOGRADED).exists() or not autograded.exists():
             blank.status, blank.reason = "error", _explain(log, code, job.limits)
         else:
-            points, score, total = _read_grades(job)
-            notes = verdict.notes + _execution_notes(autograded, job.limits)
+            recorded, score, total = _read_grades(job)
+            points, integrity = crosscheck.confirm(autograded, recorded, key)
+            score -= sum(recorded.values()) - sum(points.values())
+            notes = integrity + verdict.notes + _execution_notes(autograded, job.limits)
             blank = Result(s, a, "graded", score, total, points, "; ".join(notes))
             _copy_outputs(job)
+            crosscheck.mark_feedback(job.out / "feedback" / s / a, [k for k in points if points[k] != recorded[k]])
         shutil.rmtree(job.work, ignore_errors=True)
     blank.seconds = time.perf_counter() - start
     return blank
