@@ -61,35 +61,28 @@ def _fresh_modules() -> types.ModuleType:
             del _modules[k]
 
 
-def _integrity(obj: Any) -> str:
-    """One sentence when the grader was tampered with or the object borrows the reference's code, else ''."""
-    found = _tampering(_STATE)
-    if found:
-        return f"the grader's own code was changed in this notebook ({found[0]})"
-    borrowed = _borrowed(obj, _STATE)
-    if borrowed:
-        return f"{borrowed} runs the reference solution's code, not code written in this notebook"
-    return ""
-
-
 def check_report(exercise: str, obj: Any) -> Report:
     """Run all checks of one exercise against the student's object, with genuine functions and fresh checks.
 
     The grader is first compared with what it was before student code ran (the module, its functions'
-    code, builtins, sys.modules); any change, or a class that runs the reference solution's code, scores 0
-    with a first line "integrity: ...".
+    code, builtins, sys.modules): any change scores 0 with a first line "integrity: ...", and no check
+    runs. A class whose functions run the reference solution's code is checked as usual (the required
+    check names the reference where it can tell), then withheld the same way.
     """
     if exercise not in EXERCISES:
         raise KeyError(f"Unknown exercise {exercise!r}; expected one of {sorted(EXERCISES)}.")
-    why = _integrity(obj)
-    if why:
-        return Report(exercise, integrity=why)
+    found = _tampering(_STATE)
+    if found:
+        return Report(exercise, integrity=f"the grader's own code was changed in this notebook ({found[0]})")
     fresh = _fresh_modules()
     tampered = fresh.restore_genuine(_SNAPSHOT)
     report = fresh.run_checks(exercise, fresh.EXERCISES[exercise](), obj)
     if tampered:
         report.notices.append(f"tampering detected: {', '.join(tampered)} had been replaced; the genuine "
                               "functions were restored before grading.")
+    borrowed = _borrowed(obj, _STATE)
+    if borrowed:
+        report.integrity = f"{borrowed} runs the reference solution's code, not code written in this notebook"
     return report
 
 

@@ -51,21 +51,25 @@ def _integrity_line(text: str) -> str:
     return next((ln.strip().rstrip(".") for ln in text.splitlines() if ln.startswith("integrity: ")), "")
 
 
+def confirm_cell(exercise: str, recorded: float, text: str, key: bytes) -> tuple[float, str]:
+    """(points, reason) for one hidden-test cell: its recorded points stand only when its last valid seal says them."""
+    seals = [s for s in read_seals(text, key) if s[0] == exercise]
+    own = _integrity_line(text)
+    if recorded > 0 and not (seals and seals[-1][2] == "ok" and abs(seals[-1][1] - recorded) < 1e-3):
+        why = "its seal says the grader was changed" if seals and seals[-1][2] == "integrity" else \
+            "no valid seal from the course's checks confirms it"
+        return 0.0, f"integrity: {exercise} recorded {recorded:g} points but {why}; the grade was withheld"
+    return recorded, (f"{own} ({exercise} withheld)" if own else "")
+
+
 def confirm(autograded: Path, points: dict[str, float], key: bytes) -> tuple[dict[str, float], list[str]]:
     """Points with every unconfirmed exercise set to 0, and one 'integrity: ...' reason per exercise affected."""
     cells = _test_cells(json.loads(autograded.read_text(encoding="utf-8")))
-    confirmed, reasons = dict(points), []
+    confirmed, reasons = {}, []
     for ex, got in points.items():
-        text = cells.get(ex, "")
-        seals = [s for s in read_seals(text, key) if s[0] == ex]
-        own = _integrity_line(text)
-        if got > 0 and not (seals and seals[-1][2] == "ok" and abs(seals[-1][1] - got) < 1e-3):
-            confirmed[ex] = 0.0
-            why = "its seal says the grader was changed" if seals and seals[-1][2] == "integrity" else \
-                "no valid seal from the course's checks confirms it"
-            reasons.append(f"integrity: {ex} recorded {got:g} points but {why}; the grade was withheld")
-        elif own:
-            reasons.append(f"{own} ({ex} withheld)")
+        confirmed[ex], why = confirm_cell(ex, got, cells.get(ex, ""), key)
+        if why:
+            reasons.append(why)
     return confirmed, reasons
 
 

@@ -10,6 +10,7 @@ code objects of the reference solutions (compiled from solutions/*.py while they
 from __future__ import annotations
 
 import builtins
+import os
 import sys
 import types
 from dataclasses import dataclass
@@ -133,28 +134,38 @@ def tampering(genuine: Genuine) -> list[str]:
     return found
 
 
-def _functions(obj: Any) -> list[tuple[str, types.FunctionType]]:
-    """(qualified name, function) for obj itself or every function its classes define (torch's excepted)."""
-    objs = obj if isinstance(obj, tuple) else (obj,)
+def _classes(obj: Any) -> list[tuple[str, list[tuple[str, types.FunctionType]]]]:
+    """(qualified name, [(qualified name, function)]) for obj itself, or each class in obj's MRO, with the functions it defines.
+
+    torch's classes are skipped, and so are classes from an imported `solutions.*` module: using the
+    reference class itself (or a course-given base class) is the required checks' business, and at
+    grading time the fence keeps those modules unimportable anyway.
+    """
     out = []
-    for o in objs:
+    for o in obj if isinstance(obj, tuple) else (obj,):
         if isinstance(o, types.FunctionType):
-            out.append((o.__qualname__, o))
+            out.append((o.__qualname__, [(o.__qualname__, o)]))
         for klass in getattr(o, "__mro__", ()):
-            if (getattr(klass, "__module__", "") or "").split(".")[0] in ("torch", "builtins"):
+            if str(getattr(klass, "__module__", "") or "").split(".")[0] in ("torch", "builtins", "solutions"):
                 continue
-            for attr, value in vars(klass).items():
-                fn = getattr(value, "__func__", value)
-                if isinstance(fn, types.FunctionType):
-                    out.append((f"{klass.__qualname__}.{attr}", fn))
+            fns = [(f"{klass.__qualname__}.{attr}", getattr(v, "__func__", v)) for attr, v in vars(klass).items()]
+            out.append((klass.__qualname__, [(q, f) for q, f in fns if isinstance(f, types.FunctionType)]))
     return out
 
 
 def borrowed_reference(obj: Any, genuine: Genuine) -> str | None:
-    """The first of obj's functions whose code is the reference solution's (same object or equal code), or None."""
-    refs = set(genuine.reference)
-    for qualname, fn in _functions(obj):
-        code = fn.__code__
-        if code in refs or code.co_filename in genuine.reference_files:
-            return qualname
+    """The first of obj's functions that runs the reference solution's code, or None.
+
+    Borrowed: a code object compiled from a reference file (taken from the reference's objects), or a
+    class whose every function equals the reference's code as CPython compares code (same bytecode,
+    names, constants and line layout: the reference file's text exec'd under another name). One short
+    function that happens to equal the reference's is not enough (a classic three-line __call__ can).
+    """
+    refs, files = set(genuine.reference), set(genuine.reference_files)
+    for _, fns in _classes(obj):
+        for qualname, fn in fns:
+            if os.path.realpath(fn.__code__.co_filename) in files:
+                return qualname
+        if fns and all(fn.__code__ in refs for _, fn in fns):
+            return fns[0][0]
     return None
