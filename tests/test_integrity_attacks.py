@@ -26,7 +26,7 @@ pytestmark = pytest.mark.grading
 
 def _layer(source: str) -> type:
     """The MyLinear a cell defines (torch, nn, F imported as in the notebook)."""
-    ns: dict = {}
+    ns: dict = {"__name__": "__main__"}
     exec(compile(source, "<cell>", "exec"), ns)
     return ns["MyLinear"]
 
@@ -176,3 +176,36 @@ def test_course_grade_kills_attacks_and_flags_copies(tmp_path) -> None:
         assert row["similarity"] == other, f"Expected {student}'s zero layer flagged as {other}'s; got {got}."
         assert "was withheld" in page and "seal" not in page.split("withheld")[0][-300:], \
             f"Expected {student}'s feedback to say the grade was withheld, without a recipe."
+
+
+# --- copies: the similarity column ---------------------------------------------------------------------
+
+def _notebook(release: dict, answer: str | None) -> dict:
+    """The released notebook with the linear_randn answer cell replaced (None: left as released)."""
+    import copy
+    nb = copy.deepcopy(release)
+    for cell in nb["cells"]:
+        if answer is not None and cell["metadata"].get("nbgrader", {}).get("grade_id") == EXERCISE:
+            cell["source"] = answer
+    return nb
+
+
+def test_similarity_flags_renamed_copies_of_the_reference_and_of_each_other(tmp_path) -> None:
+    import re
+    from autograder.course import NOTEBOOKS
+    from autograder.grading.collect import collect
+    from autograder.grading.copies import similarity
+    from autograder.grading.democlass import TRANSPOSED, solution_code
+    release = json.loads((NOTEBOOKS / "01_iter1" / "01_iter1.ipynb").read_text())
+    reference = solution_code(json.loads((ROOT / "solutions" / "01_iter1" / "01_iter1.ipynb").read_text()))
+    renamed = re.sub(r"\bx\b", "inputs", reference).replace("class MyLinear", "class Layer") + "\n# my own work\n"
+    answers = {"ref_copy": renamed, "alice": TRANSPOSED, "bob": TRANSPOSED.replace("x @", "inp @")
+               .replace("(self, x)", "(self, inp)"), "carol": CORRECT, "blank": None}
+    for student, answer in answers.items():
+        (tmp_path / f"{student}.ipynb").write_text(json.dumps(_notebook(release, answer)))
+    rel = tmp_path / "release" / "01_iter1"
+    rel.mkdir(parents=True)
+    (rel / "01_iter1.ipynb").write_text(json.dumps(release))
+    flagged = {s: f for (s, _), f in similarity(collect(tmp_path, ["01_iter1"]), tmp_path / "release").items()}
+    assert flagged == {"ref_copy": "reference", "alice": "bob", "bob": "alice"}, \
+        f"Expected the renamed reference flagged 'reference' and alice/bob flagged as each other; got {flagged}."

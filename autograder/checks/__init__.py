@@ -34,12 +34,12 @@ _HERE = Path(__file__).resolve().parent
 # Bound at import, so that a notebook that replaces sys.audit, types.ModuleType, ... changes nothing here
 # (and a notebook that rebinds these names is caught by the namespace comparison).
 _audit, _modules, _ModuleType, _token = sys.audit, sys.modules, types.ModuleType, secrets.token_hex
-_tampering, _borrowed, _CHECK_MODULES = _guard.tampering, _guard.borrowed_reference, _guard.CHECK_MODULES
+_tampering, _borrowed = _guard.tampering, _guard.borrowed_reference
 SEAL_EVENT = "mlp_course.seal"  # autograder.integrity.seal.SEAL_EVENT: the sandbox kernel's hook signs it
 
 
 def _fresh_modules() -> types.ModuleType:
-    """The checks executed anew from the source text captured at import, under a private random name.
+    """The checks executed anew from the code compiled at import (before student code), under a private random name.
 
     Not from disk and not through the import system: a notebook cannot plant a module under the private
     name, intercept the loader or feed in other source. Returns the fresh registry.
@@ -49,11 +49,11 @@ def _fresh_modules() -> types.ModuleType:
     package.__package__ = name  # no __path__: `from . import x` reads the attribute set below
     _modules[name] = package
     try:
-        for sub in _CHECK_MODULES:
+        for sub, path, code in _STATE.compiled:
             module = _ModuleType(f"{name}.{sub}")
-            module.__package__, module.__file__ = name, str(_HERE / f"{sub}.py")
+            module.__package__, module.__file__ = name, path
             _modules[module.__name__] = module
-            exec(compile(_STATE.sources[sub], module.__file__, "exec", dont_inherit=True), vars(module))
+            exec(code, vars(module))
             setattr(package, sub, module)
         return package.registry
     finally:

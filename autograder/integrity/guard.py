@@ -3,7 +3,8 @@
 `capture(module)` runs when `autograder.checks` is first imported (the sandbox kernel and
 `setup_notebook()` both import it before student code). It keeps the checks package's module object, a
 copy of its namespace, its functions' code objects, a copy of `builtins`, the modules the checks rely on,
-the checks' source text (the fresh copies are built from it, not from disk or the import system) and the
+the checks' code compiled from their source (the fresh copies are run from it, not from disk or the import
+system) and the
 code objects of the reference solutions (compiled from solutions/*.py while they are still readable).
 `tampering(genuine)` compares the present with that capture, restores what it can and names what changed.
 """
@@ -17,7 +18,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-# The modules whose objects the checks use; replacing one in sys.modules is tampering.
+# The modules whose objects the checks use (and every torch.* / numpy.* module loaded at capture);
+# replacing one in sys.modules is tampering.
 WATCHED_MODULES = ("torch", "torch.nn", "torch.nn.functional", "torch.overrides", "torch.testing", "numpy",
                    "math", "importlib", "types", "sys", "builtins", "inspect", "contextlib", "io", "re", "threading",
                    "signal", "time", "traceback", "warnings", "dataclasses", "itertools", "tokenize", "typing")
@@ -45,7 +47,7 @@ class Genuine:
     codes: dict[str, types.CodeType]    # grade, check_report, ... -> their code objects
     builtins: dict[str, Any]            # a copy of vars(builtins)
     modules: dict[str, types.ModuleType]  # name -> module, for WATCHED_MODULES and the checks' own
-    sources: dict[str, str]             # checks submodule -> source text, read at capture
+    compiled: tuple[tuple[str, str, types.CodeType], ...]  # (submodule, file, code) compiled at capture
     reference: tuple[types.CodeType, ...]  # every function code object of the reference solutions
     reference_files: tuple[str, ...]    # their paths (a code object compiled from one is borrowed)
 
@@ -76,13 +78,16 @@ def reference_codes(folder: Path) -> tuple[tuple[types.CodeType, ...], tuple[str
 def capture(module: types.ModuleType, solutions: Path | None = None) -> Genuine:
     """Record the genuine checks package (call before any student code runs)."""
     here = Path(module.__file__).resolve().parent
-    sources = {name: (here / f"{name}.py").read_text(encoding="utf-8") for name in CHECK_MODULES}
+    compiled = tuple((name, str(here / f"{name}.py"), compile((here / f"{name}.py").read_text(encoding="utf-8"),
+                                                              str(here / f"{name}.py"), "exec", dont_inherit=True))
+                     for name in CHECK_MODULES)  # immutable: code objects in a tuple
     namespace = dict(vars(module))
     codes = {n: namespace[n].__code__ for n in GUARDED_FUNCTIONS if isinstance(namespace.get(n), types.FunctionType)}
-    names = [*WATCHED_MODULES, module.__name__, *(f"{module.__name__}.{m}" for m in CHECK_MODULES)]
-    modules = {n: sys.modules[n] for n in names if n in sys.modules}
+    names = {*WATCHED_MODULES, module.__name__, *(f"{module.__name__}.{m}" for m in CHECK_MODULES)}
+    modules = {n: m for n, m in list(sys.modules.items())
+               if n in names or n.startswith(("torch.", "numpy.")) and isinstance(m, types.ModuleType)}
     ref, files = reference_codes(solutions if solutions is not None else here.parents[1] / "solutions")
-    return Genuine(module, namespace, codes, watched_builtins(), modules, sources, ref, files)
+    return Genuine(module, namespace, codes, watched_builtins(), modules, compiled, ref, files)
 
 
 def _extra_names(genuine: Genuine) -> list[str]:
@@ -137,7 +142,7 @@ def tampering(genuine: Genuine) -> list[str]:
 def _classes(obj: Any) -> list[tuple[str, list[tuple[str, types.FunctionType]]]]:
     """(qualified name, [(qualified name, function)]) for obj itself, or each class in obj's MRO, with the functions it defines.
 
-    torch's classes are skipped, and so are classes from an imported `solutions.*` module: using the
+    Classes from an imported `solutions.*` module are skipped: using the
     reference class itself (or a course-given base class) is the required checks' business, and at
     grading time the fence keeps those modules unimportable anyway.
     """
@@ -146,7 +151,7 @@ def _classes(obj: Any) -> list[tuple[str, list[tuple[str, types.FunctionType]]]]
         if isinstance(o, types.FunctionType):
             out.append((o.__qualname__, [(o.__qualname__, o)]))
         for klass in getattr(o, "__mro__", ()):
-            if str(getattr(klass, "__module__", "") or "").split(".")[0] in ("torch", "builtins", "solutions"):
+            if klass is object or str(vars(klass).get("__module__", "")).split(".")[0] == "solutions":
                 continue
             fns = [(f"{klass.__qualname__}.{attr}", getattr(v, "__func__", v)) for attr, v in vars(klass).items()]
             out.append((klass.__qualname__, [(q, f) for q, f in fns if isinstance(f, types.FunctionType)]))

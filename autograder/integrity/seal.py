@@ -67,6 +67,7 @@ def make_sealer(key: bytes, genuine: Any, getframe: Callable[[int], Any]) -> Cal
     event_name, head = SEAL_EVENT, PREFIX
     missing = object()
     expected_keys = frozenset(k for k, _ in expected)
+    state, state_items = genuine, list(vars(genuine).items())  # the capture itself: fields not swapped
     module_type = type(sys)
     str_, float_, list_, type_, round_, vars_ = str, float, list, type, round, vars
 
@@ -100,7 +101,13 @@ def make_sealer(key: bytes, genuine: Any, getframe: Callable[[int], Any]) -> Cal
         for k, v in module_items:
             if modules.get(k) is not v:
                 return False
-        return True
+        state_now = vars_(state)
+        if not plain_keys(state_now):
+            return False
+        for k, v in state_items:
+            if state_now.get(k, missing) is not v:
+                return False
+        return namespace.get("_STATE", missing) is state
 
     def sealer(event: str, args: tuple) -> None:
         if event != event_name:

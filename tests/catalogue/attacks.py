@@ -59,6 +59,13 @@ SHADOW_BUILTIN = ("import builtins\n"
                   "builtins.round = lambda x, n=None: 10.0")
 GC_KEY_HUNT = ("import gc\n"
                "_closures = [o for o in gc.get_objects() if callable(o) and getattr(o, '__closure__', None)]")
+SWAP_CAPTURED_CHECKS = (  # edits the grader's own capture so that the "fresh" checks score everything 10
+    "import autograder.checks as c\n"
+    "_core = open(c.__file__.replace('__init__.py', 'core.py')).read().replace(\n"
+    "    'return 0.0 if self.gated or self.integrity else sum(r.score for r in self.results)', 'return 10.0')\n"
+    "_swapped = tuple((n, p, compile(_core, p, 'exec', dont_inherit=True) if n == 'core' else code)\n"
+    "                 for n, p, code in c._STATE.compiled)\n"
+    "object.__setattr__(c._STATE, 'compiled', _swapped)")
 RECODE_GRADE = ("import autograder.checks as c\n"
                 "c.grade.__code__ = (lambda exercise, obj: 10.0).__code__")
 
@@ -78,6 +85,8 @@ ATTACKS = [
     Attack("asks the sealing hook directly", "forgery", ZERO_FORWARD, ASK_THE_HOOK, SEAL_SAYS),
     Attack("hunts the key with gc.get_objects", "key-theft", STUB, GC_KEY_HUNT + "\n" + FAKE_CHECKS_MODULE,
            "does not allow gc.get_objects"),
+    Attack("swaps the grader's captured checks for edited ones", "setattr", ZERO_FORWARD, SWAP_CAPTURED_CHECKS,
+           SEAL_SAYS),
     Attack("replaces grade.__code__", "setattr", STUB, RECODE_GRADE, "replace a function's __code__"),
 ]
 CORRECT = CLASS_HEAD + GOOD_INIT + (
