@@ -6,15 +6,20 @@
 A failing self-check does not raise: "Run All" goes on to the cells below (a 1-point slip must not hide
 the training runs), and the report's first line says FAIL and names the first mistake.
 
-Integrity: importing this package captures the genuine grader (integrity/guard.py); every report first
-compares the present with that capture and scores 0 with "integrity: ..." on any change (see the README's
-trust model). Tamper resistance: setup_notebook() imports this package before any student code, so `compare`
-snapshots the genuine torch/numpy functions. Every report first restores any replaced function
-(torch.allclose, torch.testing.assert_close, numpy.allclose, ...) and notes it, then runs the checks
-from a fresh copy of these modules loaded from disk, so a student's reassignment of a helper
-(e.g. `autograder.checks.iter2.check_forward = ...`) has no effect. Tampering does not by itself
-zero the score: the checks simply run with the genuine functions. This package's own names
-(grade, self_check, ...) are read-only.
+Integrity: importing this package captures the genuine grader before any student code runs
+(integrity/guard.py: this module, its namespace and functions' code, builtins, the modules the checks
+use, the checks' code compiled from source, the reference solutions' code). Every report first compares
+the present with that capture: a change to the grader itself (a fake module in sys.modules, a name
+written into this package, a replaced builtin such as __import__) puts back what it can and scores 0
+with the first line "integrity: ...". In the grading kernel grade() also gets its score sealed (see
+integrity/seal.py), and `course grade` trusts no score without its seal.
+
+Tamper resistance: `compare` snapshots the genuine torch/numpy functions at import. Every report
+restores any replaced one (torch.allclose, torch.testing.assert_close, numpy.allclose, ...) and notes
+it ("tampering detected"; the checks simply run with the genuine functions), then runs the checks from a
+fresh copy of these modules, so a student's reassignment of a helper (e.g.
+`autograder.checks.iter2.check_forward = ...`) has no effect. This package's own names (grade,
+self_check, ...) are read-only.
 """
 from __future__ import annotations
 

@@ -140,7 +140,7 @@ def tampering(genuine: Genuine) -> list[str]:
 
 
 def _classes(obj: Any) -> list[tuple[str, list[tuple[str, types.FunctionType]]]]:
-    """(qualified name, [(qualified name, function)]) for obj itself, or each class in obj's MRO, with the functions it defines.
+    """(name, [(qualified name, function)]) for obj itself, or for each class in its MRO and the functions it defines.
 
     Classes from an imported `solutions.*` module are skipped: using the
     reference class itself (or a course-given base class) is the required checks' business, and at
