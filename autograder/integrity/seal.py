@@ -52,8 +52,12 @@ def read_seals(text: str, key: bytes) -> list[tuple[str, float, str]]:
 
 
 def make_sealer(key: bytes, genuine: Any, getframe: Callable[[int], Any]) -> Callable[[str, tuple], None]:
-    """The audit hook that signs scores for the genuine grade() only. Everything it uses is bound here."""
-    digest = hmac.digest
+    """The audit hook that signs scores for the genuine grade() only. Everything it uses is bound here.
+
+    The HMAC is OpenSSL's C function itself (not hmac.digest, whose module globals a notebook could
+    replace to receive the key).
+    """
+    from _hashlib import hmac_digest as digest
     grade_code = genuine.codes["grade"]
     module = genuine.module
     namespace = vars(module)
