@@ -2,8 +2,10 @@
 
 Before any student code runs it (1) imports the course's own modules, so hidden tests keep working,
 (2) caps the kernel's address space (RLIMIT_AS) and CPU time, (3) cuts the network (a fresh network
-namespace where the OS allows it), and (4) arms a Python audit hook that refuses to read the
-instructor's files, to write outside the notebook's folder, to start programs or to connect out.
+namespace where the OS allows it), (4) registers the sealing hook that holds this submission's key
+(autograder/integrity/seal.py) and deletes the key file, and (5) arms a Python audit hook that refuses
+to read the instructor's files, to write outside the notebook's folder, to start programs or to
+connect out.
 It is a Python-level fence against accidents and casual cheating, not a security boundary: see
 the README's grading section (ctypes and C extensions can step around an audit hook).
 """
@@ -150,8 +152,7 @@ def _loopback(address: object) -> bool:
 
 
 def deny_list() -> list[str]:
-    """Folders the student may not read: the answer key (solutions/: notebooks, *.py and their __pycache__),
-    the repo's history, the grading root."""
+    """Folders the student may not read: the answer key (all of solutions/), the repo's history, the grading root."""
     deny = [str((ROOT / "solutions").resolve())]
     deny.append(str((ROOT / ".git").resolve()))
     deny += [os.path.realpath(d) for d in os.environ.get(ENV_DENY, "").split(os.pathsep) if d]
