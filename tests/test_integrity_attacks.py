@@ -209,3 +209,13 @@ def test_similarity_flags_renamed_copies_of_the_reference_and_of_each_other(tmp_
     flagged = {s: f for (s, _), f in similarity(collect(tmp_path, ["01_iter1"]), tmp_path / "release").items()}
     assert flagged == {"ref_copy": "reference", "alice": "bob", "bob": "alice"}, \
         f"Expected the renamed reference flagged 'reference' and alice/bob flagged as each other; got {flagged}."
+
+
+def test_the_kernel_fence_refuses_the_whole_answer_key(tmp_path) -> None:
+    from autograder.grading.kernel import Fence, deny_list
+    fence = Fence(str(tmp_path), deny_list(), str(tmp_path / ".tmp"))
+    refused = [ROOT / "solutions" / "iter1.py", ROOT / "solutions" / "__init__.py",
+               ROOT / "solutions" / "__pycache__" / "iter1.cpython-311.pyc", ROOT / "solutions" / "01_iter1" / "x.ipynb"]
+    readable = [p for p in refused if fence.may_read(str(p))]
+    assert not readable, f"Expected the kernel to refuse reading the answer key; it may read {readable}."
+    assert fence.may_read(str(ROOT / "autograder" / "checks" / "core.py")), "Expected the checks readable."
