@@ -96,7 +96,9 @@ def make_sealer(key: bytes, genuine: Any, getframe: Callable[[int], Any]) -> Cal
         for k, v in list_(namespace.items()):
             if k.startswith("__") or k in expected_keys:
                 continue
-            sub = vars_(v).get("__name__") if type_(v) is module_type else None
+            if type_(v) is not module_type or not plain_keys(vars_(v)):
+                return False
+            sub = vars_(v).get("__name__")
             if type_(sub) is not str_ or not sub.startswith(prefix):
                 return False
         for k, v in builtin_items:
