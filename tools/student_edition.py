@@ -18,7 +18,8 @@ ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_OUT = ROOT / "dist" / "student-edition"
 # What students run, relative to the repository root; everything else stays out.
 PACKAGE = ["autograder/__init__.py", "autograder/data.py", "autograder/notebook.py", "autograder/setup_cell.py",
-           "autograder/training.py", "autograder/checks"]
+           "autograder/training.py", "autograder/checks",
+           "autograder/integrity/__init__.py", "autograder/integrity/guard.py"]  # the checks capture the grader
 COPIED = ["notebooks", "data", *PACKAGE]
 # The course's pins minus what only instructors and the course's own tests use.
 INSTRUCTOR_ONLY = {"nbgrader", "nbconvert", "pytest", "pytest-timeout", "hypothesis", "playwright"}

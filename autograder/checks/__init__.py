@@ -6,63 +6,88 @@
 A failing self-check does not raise: "Run All" goes on to the cells below (a 1-point slip must not hide
 the training runs), and the report's first line says FAIL and names the first mistake.
 
-Tamper resistance: setup_notebook() imports this package before any student code, so `compare`
-snapshots the genuine torch/numpy functions. Every report first restores any replaced function
-(torch.allclose, torch.testing.assert_close, numpy.allclose, ...) and notes it, then runs the checks
-from a fresh copy of these modules loaded from disk, so a student's reassignment of a helper
-(e.g. `autograder.checks.iter2.check_forward = ...`) has no effect. Tampering does not by itself
-zero the score: the checks simply run with the genuine functions. This package's own names
-(grade, self_check, ...) are read-only.
+Integrity: importing this package captures the genuine grader before any student code runs
+(integrity/guard.py: this module, its namespace and functions' code, builtins, the modules the checks
+use, the checks' code compiled from source, the reference solutions' code). Every report first compares
+the present with that capture: a change to the grader itself (a fake module in sys.modules, a name
+written into this package, a replaced builtin such as __import__) puts back what it can and scores 0
+with the first line "integrity: ...". In the grading kernel grade() also gets its score sealed (see
+integrity/seal.py), and `course grade` trusts no score without its seal.
+
+Tamper resistance: `compare` snapshots the genuine torch/numpy functions at import. Every report
+restores any replaced one (torch.allclose, torch.testing.assert_close, numpy.allclose, ...) and notes
+it ("tampering detected"; the checks simply run with the genuine functions), then runs the checks from a
+fresh copy of these modules, so a student's reassignment of a helper (e.g.
+`autograder.checks.iter2.check_forward = ...`) has no effect. This package's own names (grade,
+self_check, ...) are read-only.
 """
 from __future__ import annotations
 
-import importlib
-import importlib.util
-import itertools
+import secrets
 import sys
 import types
 from pathlib import Path
 from typing import Any
 
+from ..integrity import guard as _guard
 from .compare import _GENUINE
 from .core import Check, CheckFailure, CheckResult, Report, run_checks
 from .registry import EXERCISES, points_table
 
 _SNAPSHOT = types.MappingProxyType(dict(_GENUINE))  # taken at import, before student code
 _HERE = Path(__file__).resolve().parent
-_COUNTER = itertools.count()
-
-
-def _is_solutions(name: str) -> bool:
-    """True for the reference package and its modules."""
-    return name == "solutions" or name.startswith("solutions.")
+# Bound at import, so that a notebook that replaces sys.audit, types.ModuleType, ... changes nothing here
+# (and a notebook that rebinds these names is caught by the namespace comparison).
+_audit, _modules, _ModuleType, _token = sys.audit, sys.modules, types.ModuleType, secrets.token_hex
+_tampering, _borrowed = _guard.tampering, _guard.borrowed_reference
+SEAL_EVENT = "mlp_course.seal"  # autograder.integrity.seal.SEAL_EVENT: the sandbox kernel's hook signs it
 
 
 def _fresh_modules() -> types.ModuleType:
-    """This package's registry (and the reference solutions) executed anew from disk, under a private name."""
-    name = f"_mlp_course_checks_{next(_COUNTER)}"
-    spec = importlib.util.spec_from_file_location(name, _HERE / "__init__.py",
-                                                  submodule_search_locations=[str(_HERE)])
-    sys.modules[name] = importlib.util.module_from_spec(spec)  # a bare package: __init__ is not run
-    saved = {k: sys.modules.pop(k) for k in list(sys.modules) if _is_solutions(k)}
+    """The checks executed anew from the code compiled at import (before student code), under a private random name.
+
+    Not from disk and not through the import system: a notebook cannot plant a module under the private
+    name, intercept the loader or feed in other source. Returns the fresh registry.
+    """
+    name = f"_mlp_course_checks_{_token(8)}"
+    package = _ModuleType(name)
+    package.__package__ = name  # no __path__: `from . import x` reads the attribute set below
+    _modules[name] = package
     try:
-        return importlib.import_module(f"{name}.registry")
+        for sub, path, code in _STATE.compiled:
+            module = _ModuleType(f"{name}.{sub}")
+            module.__package__, module.__file__ = name, path
+            _modules[module.__name__] = module
+            exec(code, vars(module))
+            setattr(package, sub, module)
+        return package.registry
     finally:
-        for k in [k for k in sys.modules if k == name or k.startswith(name + ".") or _is_solutions(k)]:
-            del sys.modules[k]
-        sys.modules.update(saved)
+        for k in [k for k in _modules if k == name or k.startswith(name + ".")]:
+            del _modules[k]
 
 
 def check_report(exercise: str, obj: Any) -> Report:
-    """Run all checks of one exercise against the student's object, with genuine functions and fresh checks."""
+    """Run all checks of one exercise against the student's object, with genuine functions and fresh checks.
+
+    The grader is first compared with what it was before student code ran (the module, its functions'
+    code, builtins, sys.modules): any change scores 0 with a first line "integrity: ...", and no check
+    runs. A class whose functions run the reference solution's code is checked as usual (the required
+    check names the reference where it can tell), then withheld the same way.
+    """
     if exercise not in EXERCISES:
         raise KeyError(f"Unknown exercise {exercise!r}; expected one of {sorted(EXERCISES)}.")
+    found = _tampering(_STATE)
+    if found:
+        return Report(exercise, integrity=f"the grader's own code was changed in this notebook ({found[0]})")
     fresh = _fresh_modules()
     tampered = fresh.restore_genuine(_SNAPSHOT)
     report = fresh.run_checks(exercise, fresh.EXERCISES[exercise](), obj)
     if tampered:
         report.notices.append(f"tampering detected: {', '.join(tampered)} had been replaced; the genuine "
                               "functions were restored before grading.")
+    borrowed = _borrowed(obj, _STATE)
+    if borrowed:
+        report.integrity = f"{borrowed} runs the reference solution's code, not code written in this notebook"
     return report
 
 
@@ -78,10 +103,19 @@ def self_check(exercise: str, obj: Any) -> Report:
 
 
 def grade(exercise: str, obj: Any) -> float:
-    """Hidden test: print the report and return the points earned, which nbgrader records as partial credit."""
+    """Hidden test: print the report and return the points earned, which nbgrader records as partial credit.
+
+    In the grading kernel the score is also sealed: the kernel's audit hook signs it only for this very
+    function running over the untouched grader, and `course grade` trusts no score without its seal.
+    """
     report = check_report(exercise, obj)
     print(report)
-    return round(report.score, 4)
+    score = float(round(report.score, 4))
+    sealed: list[str] = []
+    _audit(SEAL_EVENT, exercise, score, sealed)
+    for line in sealed:
+        print(line)
+    return score
 
 
 def max_points(exercise: str) -> float:
@@ -106,3 +140,5 @@ __all__ = ["Check", "CheckFailure", "CheckResult", "Report", "EXERCISES",
            "check_report", "self_check", "grade", "max_points", "points_table", "run_checks"]
 
 sys.modules[__name__].__class__ = _ReadOnlyModule
+_STATE: _guard.Genuine = _guard.capture(sys.modules[__name__])  # before any student code: see integrity/guard.py
+_STATE.namespace["_STATE"] = _STATE

@@ -78,6 +78,7 @@ class Report:
     exercise: str
     results: list[CheckResult] = field(default_factory=list)
     notices: list[str] = field(default_factory=list)
+    integrity: str = ""   # one sentence when the grade was withheld (the grader was tampered with)
 
     @property
     def gated(self) -> bool:
@@ -86,8 +87,8 @@ class Report:
 
     @property
     def score(self) -> float:
-        """Points earned (0 when a gate check failed)."""
-        return 0.0 if self.gated else sum(r.score for r in self.results)
+        """Points earned (0 when a gate check failed or the grade was withheld for integrity)."""
+        return 0.0 if self.gated or self.integrity else sum(r.score for r in self.results)
 
     @property
     def max_score(self) -> float:
@@ -97,7 +98,7 @@ class Report:
     @property
     def passed(self) -> bool:
         """True when every check passed."""
-        return all(r.passed for r in self.results)
+        return not self.integrity and all(r.passed for r in self.results)
 
     def failures(self) -> list[CheckResult]:
         """The checks that failed, in order (gate failures first: they matter most)."""
@@ -106,6 +107,8 @@ class Report:
 
     def headline(self) -> str:
         """The first line: PASS, or FAIL with the points and the sentence naming the first mistake."""
+        if self.integrity:
+            return f"integrity: {self.integrity}."
         points = f"{self.score:g} / {self.max_score:g} points"
         if self.passed:
             return f"PASS {self.exercise}: {points}"
@@ -122,6 +125,8 @@ class Report:
 
     def __str__(self) -> str:
         lines = [self.headline()]
+        if self.integrity:
+            lines.append(f"  The grade for {self.exercise} was withheld: 0 points. Ask your instructor.")
         lines.extend(f"  NOTE: {n}" for n in self.notices)
         if self.gated:
             lines.append("  A required check failed, so this exercise scores 0 (see below).")

@@ -43,7 +43,27 @@ SYS_EXIT_ON_BAD_INPUT = CLASS_HEAD + GOOD_INIT + (
     "            sys.exit('wrong input size')\n"
     "        return x @ self.weight.T + (self.bias if self.bias is not None else 0)\n")
 F_LINEAR = CLASS_HEAD + GOOD_INIT + "\n    def forward(self, x):\n        return F.linear(x, self.weight, self.bias)\n"
+# Grader attacks (issue 13): a layer whose forward returns zeros, plus a cell that tries to make it score.
+ZERO_FORWARD = CLASS_HEAD + GOOD_INIT + (
+    "\n    def forward(self, x):\n        return torch.zeros(*x.shape[:-1], self.out_features)\n")
+FAKE_CHECKS_MODULE = ("import sys, types\n"
+                      "fake = types.ModuleType('autograder.checks')\n"
+                      "fake.grade = lambda exercise, obj: 10.0\n"
+                      "sys.modules['autograder.checks'] = fake")
+FAKE_IMPORT = ("import builtins, types\n"
+               "_real_import = builtins.__import__\n"
+               "_fake = types.SimpleNamespace(grade=lambda exercise, obj: 10.0)\n"
+               "def _import(name, *args, **kwargs):\n"
+               "    return _fake if name == 'autograder.checks' else _real_import(name, *args, **kwargs)\n"
+               "builtins.__import__ = _import")
+HIDDEN_ALIAS = CLASS_HEAD + GOOD_INIT + (
+    "\n    def forward(self, x):\n"
+    "        fn = getattr(getattr(torch, 'n' + 'n').functional, ''.join(['lin', 'ear']))\n"
+    "        return fn(x, self.weight, self.bias)\n")
 READ_HIDDEN_TESTS = "print(open(SOLUTIONS_NOTEBOOK).read()[:300])"  # SOLUTIONS_NOTEBOOK: filled in
+READ_ANSWER_KEY = ("import importlib, inspect\n"
+                   "_src = inspect.getsource(importlib.import_module('solutions.iter1'))\n"
+                   "_ns = {}\nexec(_src, _ns)\nMyLinear = _ns['MyLinear']")
 PHONE_HOME = "import socket\nsocket.create_connection(('198.51.100.7', 80), timeout=3)"
 # A DataLoader worker process over a few in-memory items: its unix sockets live under TMPDIR, so it
 # fails ('AF_UNIX path too long') and waits out its timeout when the kernel's TMPDIR is long (issue 16).
@@ -140,6 +160,10 @@ CLASS: dict[str, Mutation] = {
     "infinite_loop": lambda nb, sol: _dump(_after_answer(_answer(nb, sol), "while True:\n    pass")),
     "memory_bomb": lambda nb, sol: _dump(_after_answer(_answer(nb, sol), "hog = bytearray(64 * 2**30)")),
     "huge_output": lambda nb, sol: _dump(_after_answer(_answer(nb, sol), "print('x' * 30_000_000)")),
+    "attack_fake_checks_module": lambda nb, sol: _dump(_after_answer(_answer(nb, ZERO_FORWARD), FAKE_CHECKS_MODULE)),
+    "attack_fake_import": lambda nb, sol: _dump(_after_answer(_answer(nb, ZERO_FORWARD), FAKE_IMPORT)),
+    "attack_hidden_f_linear": lambda nb, sol: _dump(_answer(nb, HIDDEN_ALIAS)),
+    "attack_reads_answer_key": lambda nb, sol: _dump(_after_answer(nb, READ_ANSWER_KEY)),  # no layer of its own
 }
 
 # What each student must get, and a phrase its reason must contain: "full" or "zero" marks, an exact
@@ -174,6 +198,11 @@ EXPECTED: dict[str, tuple[str | float, str]] = {
     "infinite_loop": ("full", "limit and was stopped"),
     "memory_bomb": ("full", "out of memory"),
     "huge_output": ("full", "output"),
+    # grader attacks on a layer whose forward returns zeros (issue 13): each scores 0 with its reason
+    "attack_fake_checks_module": ("zero", "integrity:"),
+    "attack_fake_import": ("zero", "integrity:"),
+    "attack_hidden_f_linear": ("zero", ""),          # the required check names F.linear (observed, not read)
+    "attack_reads_answer_key": ("zero", "does not let notebook code read"),
 }
 
 

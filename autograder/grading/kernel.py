@@ -2,8 +2,10 @@
 
 Before any student code runs it (1) imports the course's own modules, so hidden tests keep working,
 (2) caps the kernel's address space (RLIMIT_AS) and CPU time, (3) cuts the network (a fresh network
-namespace where the OS allows it), and (4) arms a Python audit hook that refuses to read the
-instructor's files, to write outside the notebook's folder, to start programs or to connect out.
+namespace where the OS allows it), (4) registers the sealing hook that holds this submission's key
+(autograder/integrity/seal.py) and deletes the key file, and (5) arms a Python audit hook that refuses
+to read the instructor's files, to write outside the notebook's folder, to start programs or to
+connect out.
 It is a Python-level fence against accidents and casual cheating, not a security boundary: see
 the README's grading section (ctypes and C extensions can step around an audit hook).
 """
@@ -31,6 +33,10 @@ WRITE_FLAGS = os.O_WRONLY | os.O_RDWR | os.O_CREAT | os.O_APPEND | os.O_TRUNC
 PATH_EVENTS = {"os.remove", "os.rename", "os.rmdir", "os.mkdir", "os.chmod", "os.chown",
                "os.symlink", "os.link", "os.truncate", "os.utime", "shutil.rmtree", "shutil.move"}
 EXEC_EVENTS = {"subprocess.Popen", "os.system", "os.exec", "os.posix_spawn", "os.spawn", "pty.spawn"}
+# Ways to reach objects the grader holds (the sealing hook's key) from notebook code: refused.
+INTROSPECTION_EVENTS = {"gc.get_objects", "gc.get_referrers", "gc.get_referents", "sys.settrace", "sys.setprofile",
+                        "sys._current_frames", "ctypes.string_at", "ctypes.wstring_at", "ctypes.cdata",
+                        "ctypes.PyObj_FromPtr"}
 
 
 def sandbox_env(memory_mb: int, cpu_s: int, deny: tuple[str, ...], tmp: str) -> dict[str, str]:
@@ -58,11 +64,7 @@ def preimport() -> None:
     import autograder.checks  # noqa: F401
     import autograder.data  # noqa: F401
     import autograder.notebook  # noqa: F401
-    for name in ("linear", "backdrop", "mlp"):
-        try:
-            __import__(f"solutions.{name}")
-        except ImportError:
-            pass
+    # No `solutions.*` module is imported: the answer key stays unreadable (deny_list) and unimportable.
 
 
 def limit_resources() -> str:
@@ -149,8 +151,16 @@ class Fence:
             raise PermissionError("the grader does not let notebook code start other programs")
         elif event in ("socket.connect", "socket.sendto") and not _loopback(args[1]):
             raise PermissionError("the grader does not let notebook code use the network")
-        elif event == "sys.addaudithook" or event == "ctypes.dlopen":
+        elif event == "sys.addaudithook" or event == "ctypes.dlopen" or event in INTROSPECTION_EVENTS:
             raise PermissionError(f"the grader does not allow {event} in notebook code")
+        elif event == "object.__setattr__" and len(args) > 1 and args[1] == "__code__" and _grader_owned(args[0]):
+            raise PermissionError("the grader does not let notebook code replace a function's __code__")
+
+
+def _grader_owned(fn: object) -> bool:
+    """True for a function defined by the course's own package (libraries may rewrite their own __code__)."""
+    module = getattr(fn, "__module__", None)
+    return type(module) is str and module.split(".")[0] == "autograder"
 
 
 def _loopback(address: object) -> bool:
@@ -162,9 +172,8 @@ def _loopback(address: object) -> bool:
 
 
 def deny_list() -> list[str]:
-    """Folders the student may not read: the instructor's notebooks, the repo's history, the grading root."""
-    deny = [str(p.resolve()) for p in (ROOT / "solutions").iterdir() if p.is_dir()] \
-        if (ROOT / "solutions").is_dir() else []
+    """Folders the student may not read: the answer key (all of solutions/), the repo's history, the grading root."""
+    deny = [str((ROOT / "solutions").resolve())]
     deny.append(str((ROOT / ".git").resolve()))
     deny += [os.path.realpath(d) for d in os.environ.get(ENV_DENY, "").split(os.pathsep) if d]
     return deny
@@ -215,6 +224,9 @@ def main(argv: list[str] | None = None) -> None:
     app = IPKernelApp.instance()
     app.initialize(argv + ["--HistoryManager.enabled=False"])
     limit_resources()
+    from autograder.checks import _STATE
+    from autograder.integrity.seal import install_sealer_from_env
+    install_sealer_from_env(_STATE)  # the key file is read and deleted before any student code
     arm(os.path.realpath(os.getcwd()))
     app.start()
 

@@ -12,6 +12,7 @@ from pathlib import Path
 from ..course import ROOT, venv_env
 from .collect import Submission, collect
 from .kernel import short_tmp_root, write_kernelspec
+from .copies import similarity
 from .report import write_report
 from .types import Job, Limits, Result
 from .worker import grade_one
@@ -69,6 +70,9 @@ def grade_submissions(assignments: list[str], submissions: Path, out: Path, work
         # threads per worker oversubscribe the cores (measured: tools/bench_grading.py).
         jobs = [Job(s, template, work / f"j{i}", out, limits, deny, 1) for i, s in enumerate(subs)]
         results = run_jobs(jobs, workers, progress)
+        flagged = similarity(subs, template / "release")
+        for r in results:
+            r.similarity = flagged.get((r.student, r.assignment), "")
         if report:
             write_report(results, out)
         return results

@@ -15,14 +15,14 @@ def exercise_columns(results: list[Result]) -> list[str]:
 
 
 def write_csv(results: list[Result], path: Path) -> Path:
-    """One row per student and assignment; points per exercise; the reason when something went wrong."""
+    """One row per student and assignment; points per exercise; the reason when something went wrong; copies flagged."""
     cols = exercise_columns(results)
     with path.open("w", newline="") as f:
         w = csv.writer(f)
-        w.writerow(FIXED + cols + ["reason"])
+        w.writerow(FIXED + cols + ["reason", "similarity"])
         for r in results:
             w.writerow([r.student, r.assignment, r.status, f"{r.score:g}", f"{r.max_score:g}"]
-                       + [f"{r.points[c]:g}" if c in r.points else "" for c in cols] + [r.reason])
+                       + [f"{r.points[c]:g}" if c in r.points else "" for c in cols] + [r.reason, r.similarity])
     return path
 
 

@@ -76,12 +76,12 @@ def _result(row: dict[str, str], fixed: set[str]) -> Result:
     """A grades.csv row back into the Result it was written from."""
     points = {k: float(v) for k, v in row.items() if k not in fixed and v != ""}
     return Result(row["student"], row["assignment"], row["status"], float(row["score"]),
-                  float(row["max_score"]), points, row["reason"])
+                  float(row["max_score"]), points, row["reason"], similarity=row.get("similarity", ""))
 
 
 def merge(outs: list[Path], dest: Path) -> list[Result]:
     """Join the shards' grades.csv (one row per student and assignment) and their feedback into dest."""
-    fixed = {"student", "assignment", "status", "score", "max_score", "reason"}
+    fixed = {"student", "assignment", "status", "score", "max_score", "reason", "similarity"}  # copies: within a shard
     results: dict[tuple[str, str], Result] = {}
     for out in map(Path, outs):
         if not (out / "grades.csv").is_file():

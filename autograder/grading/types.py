@@ -28,6 +28,7 @@ class Result:
     points: dict[str, float] = field(default_factory=dict)   # exercise id -> points
     reason: str = ""
     seconds: float = 0.0
+    similarity: str = ""               # 'reference' or another student's name (score unchanged)
 
 
 @dataclass(frozen=True)

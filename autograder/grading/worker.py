@@ -14,6 +14,7 @@ import psutil
 
 from ..course import ROOT, venv_env
 from .collect import id_problem, printable_id
+from . import crosscheck
 from .kernel import sandbox_env
 from .run_one import AUTOGRADED
 from .types import Job, Limits, Result
@@ -26,7 +27,8 @@ def _env(job: Job, tmp: str) -> dict[str, str]:
     """What the grading process and its kernel inherit: the sandbox's contract and one thread count."""
     return venv_env() | sandbox_env(job.limits.memory_mb, job.limits.notebook_timeout_s * 2, job.deny, tmp) | {
         "JUPYTER_PATH": str(job.work.parent), "MPLBACKEND": "Agg", "PYTHONHASHSEED": "0",
-        "OMP_NUM_THREADS": str(job.threads), "MKL_NUM_THREADS": str(job.threads)}
+        "OMP_NUM_THREADS": str(job.threads), "MKL_NUM_THREADS": str(job.threads),
+        crosscheck.ENV_KEY_FILE: str(job.work / crosscheck.KEY_FILE)}
 
 
 def _wait(proc: subprocess.Popen, marker: Path, notebook_s: float) -> int:
@@ -177,6 +179,7 @@ def grade_one(job: Job) -> Result:
         blank.reason = problem or verdict.reason
     else:
         _stage(job, verdict.notebook)
+        key = crosscheck.write_key(job.work)  # read and deleted by the kernel before student code
         code, log = _run_one(job)
         (job.out / "logs").mkdir(parents=True, exist_ok=True)
         (job.out / "logs" / f"{s}__{a}.log").write_text(log)
@@ -184,10 +187,13 @@ def grade_one(job: Job) -> Result:
         if not (job.work / AUTOGRADED).exists() or not autograded.exists():
             blank.status, blank.reason = "error", _explain(log, code, job.limits)
         else:
-            points, score, total = _read_grades(job)
-            notes = verdict.repaired + verdict.notes + _execution_notes(autograded, job.limits)
+            recorded, score, total = _read_grades(job)
+            points, integrity = crosscheck.confirm(autograded, recorded, key)
+            score -= sum(recorded.values()) - sum(points.values())
+            notes = integrity + verdict.repaired + verdict.notes + _execution_notes(autograded, job.limits)
             blank = Result(s, a, "graded", score, total, points, "; ".join(notes))
             _copy_outputs(job)
+            crosscheck.mark_feedback(job.out / "feedback" / s / a, [k for k in points if points[k] != recorded[k]])
         shutil.rmtree(job.work, ignore_errors=True)
     blank.seconds = time.perf_counter() - start
     return blank
