@@ -1,0 +1,40 @@
+"""The notebooks' setup: one torch thread unless OMP_NUM_THREADS says otherwise (the course's models are small)."""
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+
+import pytest
+
+from autograder.notebook import THREADS_ENV, pick_threads
+
+pytestmark = pytest.mark.skeleton
+
+
+def test_one_thread_unless_omp_num_threads_says_otherwise(monkeypatch):
+    monkeypatch.delenv(THREADS_ENV, raising=False)
+    assert pick_threads() == 1, f"Expected 1 thread without {THREADS_ENV}; got {pick_threads()}."
+    monkeypatch.setenv(THREADS_ENV, "3")
+    assert pick_threads() == 3, f"Expected {THREADS_ENV}=3 to give 3 threads; got {pick_threads()}."
+
+
+@pytest.mark.parametrize("value", ["0", "two", "-1"])
+def test_a_nonsense_thread_count_is_refused_in_one_sentence(monkeypatch, value):
+    monkeypatch.setenv(THREADS_ENV, value)
+    with pytest.raises(ValueError, match=f"Expected {THREADS_ENV} to be a whole number of at least 1; got '{value}'"):
+        pick_threads()
+
+
+@pytest.mark.parametrize("env, expected", [({}, 1), ({THREADS_ENV: "2"}, 2)])
+def test_setup_notebook_sets_torch_threads(env, expected):
+    base = {k: v for k, v in os.environ.items() if k not in (THREADS_ENV, "MKL_NUM_THREADS")}
+    code = ("import torch; torch.set_num_threads(4)\n"
+            "from autograder.notebook import setup_notebook; setup_notebook()\n"
+            "print('threads', torch.get_num_threads())")
+    proc = subprocess.run([sys.executable, "-c", code], env=base | env | {"COURSE_DEVICE": "cpu"},
+                          capture_output=True, text=True, timeout=300)
+    last = proc.stdout.strip().splitlines()[-1] if proc.stdout.strip() else proc.stderr
+    assert last == f"threads {expected}", \
+        (f"Expected setup_notebook() with {env or 'no thread setting'} to leave torch {expected} thread(s); "
+         f"got {last!r}. Hint: setup_notebook() calls torch.set_num_threads(pick_threads()).")
