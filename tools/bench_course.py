@@ -1,7 +1,9 @@
 """Two speed figures of what the course teaches: one epoch of the logistic model, and the whole course.
 
-    .venv/bin/python tools/bench_course.py               # both figures (about a minute on 2 cores)
+    .venv/bin/python tools/bench_course.py               # both figures (a few minutes on 2 cores)
     .venv/bin/python tools/bench_course.py --epochs-only  # only the epoch figures
+    .venv/bin/python tools/bench_course.py --course-only --at-once 1   # the course, serial only
+    .venv/bin/python tools/bench_course.py --cells 03_mlp  # where one notebook's time goes, cell by cell
     COURSE_DEVICE=cpu .venv/bin/python tools/bench_course.py   # force the CPU on a GPU machine
 
 1. One epoch of notebook 0's training (nn.Linear(784, 10), update_step at lr 2e-2, wd 1e-5, bs 64)
@@ -12,7 +14,11 @@
    Each is timed `--repeats` times, interleaved, and the best (least disturbed) run is reported.
 2. The whole course: every solutions notebook executed with nbclient in the course kernel, one after
    the other, as `make test` does; the best of `--course-repeats` runs of each notebook, and their sum
-   (this machine's 2 cores are shared, so single runs vary by seconds).
+   (this machine's 2 cores are shared, so single runs vary by seconds). Then the same notebooks
+   `--at-once` at a time (default 2, one per core; each kernel uses one torch thread, as
+   setup_notebook() sets): the best wall time of the whole run. Both figures are printed.
+Both parts use the notebooks' thread count (autograder.notebook.pick_threads: one, unless
+$OMP_NUM_THREADS says otherwise).
 """
 from __future__ import annotations
 
@@ -33,7 +39,7 @@ sys.path.insert(0, str(ROOT))
 
 from autograder.batches import tensor_dataloaders  # noqa: E402
 from autograder.data import Mnist, load_mnist  # noqa: E402
-from autograder.notebook import pick_device, seed_everything  # noqa: E402
+from autograder.notebook import pick_device, pick_threads, seed_everything  # noqa: E402
 from tools.reference import update_step  # noqa: E402
 
 LR, BS = 2e-2, 64
@@ -89,26 +95,100 @@ def bench_epochs(repeats: int, device: torch.device) -> dict[str, float]:
     return best
 
 
-def bench_course(repeats: int) -> float:
-    """Execute every solutions notebook with nbclient `repeats` times; print the best time of each and their sum."""
+def _client(path: Path, cells: dict[int, float] | None = None):
+    """An nbclient client for one solutions notebook in the course kernel, run from its folder; `cells` gets each cell's seconds."""
     import nbformat
     from nbclient import NotebookClient
+    hooks = {}
+    if cells is not None:
+        def started(cell, cell_index, **_):  # noqa: ANN001 - nbclient's hook signature
+            cells[cell_index] = time.perf_counter()
+
+        def executed(cell, cell_index, **_):  # noqa: ANN001
+            cells[cell_index] = time.perf_counter() - cells[cell_index]
+        hooks = {"on_cell_execute": started, "on_cell_executed": executed}
+    nb = nbformat.read(path, as_version=4)
+    return NotebookClient(nb, kernel_name="mlp-course", timeout=600,
+                          resources={"metadata": {"path": str(path.parent)}}, **hooks)
+
+
+async def _timed(path: Path, cells: dict[int, float] | None = None) -> float:
+    """Seconds to execute one notebook, kernel start and shutdown included."""
+    client = _client(path, cells)
+    start = time.perf_counter()
+    await client.async_execute()
+    return time.perf_counter() - start
+
+
+async def _run_course(paths: list[Path], at_once: int) -> tuple[float, dict[Path, float]]:
+    """Execute the notebooks `at_once` at a time (in the order given); the wall time, and each notebook's seconds."""
+    import asyncio
+    slots = asyncio.Semaphore(at_once)
+
+    async def one(path: Path) -> float:
+        async with slots:
+            return await _timed(path)
+    start = time.perf_counter()
+    seconds = await asyncio.gather(*(one(p) for p in paths))
+    return time.perf_counter() - start, dict(zip(paths, seconds))
+
+
+def load_average() -> str:
+    """The 1-minute load average, or '?' where the OS does not tell."""
+    try:
+        return f"{os.getloadavg()[0]:.1f}"
+    except OSError:
+        return "?"
+
+
+def bench_course(repeats: int, at_once: int) -> dict[str, float]:
+    """The whole course through nbclient: one notebook at a time, and `at_once` at a time; best of `repeats` each.
+
+    Serial: the best time of each notebook over the runs, and their sum. Parallel: the best wall time
+    of a whole run with `at_once` kernels at a time (longest notebooks first, so the two queues end
+    together). Runs alternate serial and parallel, so a busy minute on the shared machine hits both alike.
+    """
+    import asyncio
     paths = sorted((ROOT / "solutions").glob("*/*.ipynb"))
     best = {p: float("inf") for p in paths}
+    best_parallel, loads = float("inf"), []
     for _ in range(repeats):
+        loads.append(load_average())
         for path in paths:
-            nb = nbformat.read(path, as_version=4)
-            client = NotebookClient(nb, kernel_name="mlp-course", timeout=600,
-                                    resources={"metadata": {"path": str(path.parent)}})
-            start = time.perf_counter()
-            client.execute()
-            best[path] = min(best[path], time.perf_counter() - start)
-    print(f"Whole course: every solutions notebook, nbclient, kernel mlp-course, best of {repeats} per notebook:")
+            best[path] = min(best[path], asyncio.run(_timed(path)))
+        if at_once > 1:
+            loads.append(load_average())
+            longest_first = sorted(paths, key=lambda p: -best[p])
+            best_parallel = min(best_parallel, asyncio.run(_run_course(longest_first, at_once))[0])
+    loads.append(load_average())
+    print(f"Whole course: every solutions notebook, nbclient, kernel mlp-course, best of {repeats} "
+          f"(1-minute load average during the runs: {', '.join(loads)}):")
     for path, seconds in best.items():
         print(f"  {seconds:6.1f} s  {path.relative_to(ROOT)}")
     total = sum(best.values())
-    print(f"  {total:6.1f} s  in total")
-    return total
+    print(f"  {total:6.1f} s  in total, one notebook at a time")
+    figures = {"serial": total}
+    if at_once > 1:
+        print(f"  {best_parallel:6.1f} s  wall time, {at_once} notebooks at a time (longest first)")
+        figures["parallel"] = best_parallel
+    return figures
+
+
+def profile_cells(names: list[str], top: int) -> None:
+    """Execute the named solutions notebooks once each and print their slowest cells (where the time goes)."""
+    import asyncio
+    for name in names:
+        path = ROOT / "solutions" / name / f"{name}.ipynb"
+        if not path.exists():
+            raise SystemExit(f"No solutions notebook {path.relative_to(ROOT)}; expected a stage name such as 03_mlp.")
+        cells: dict[int, float] = {}
+        total = asyncio.run(_timed(path, cells))
+        sources = [c.source for c in _client(path).nb.cells]
+        print(f"{name}: {total:.1f} s, of which {total - sum(cells.values()):.1f} s kernel start and shutdown; "
+              f"slowest cells:")
+        for index, seconds in sorted(cells.items(), key=lambda kv: -kv[1])[:top]:
+            first = next((line for line in sources[index].splitlines() if line.strip() and not line.startswith("#")), "")
+            print(f"  {seconds:6.2f} s  cell {index:2d}  {first[:90]}")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -116,15 +196,26 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeats", type=int, default=5)
     parser.add_argument("--course-repeats", type=int, default=2, help="runs of each notebook (best is kept)")
+    parser.add_argument("--at-once", type=int, default=2,
+                        help="notebooks run at the same time in the parallel figure (1: serial only)")
     parser.add_argument("--epochs-only", action="store_true")
+    parser.add_argument("--course-only", action="store_true", help="skip the epoch figures")
+    parser.add_argument("--cells", nargs="*", metavar="STAGE",
+                        help="only profile: the slowest cells of these notebooks (all if none named)")
+    parser.add_argument("--top", type=int, default=8, help="cells listed per notebook with --cells")
     args = parser.parse_args(argv)
+    if args.cells is not None:
+        profile_cells(args.cells or [p.parent.name for p in sorted((ROOT / "solutions").glob("*/*.ipynb"))], args.top)
+        return 0
     device = pick_device()
+    torch.set_num_threads(pick_threads())  # as the notebooks' setup cell does
     print(f"device {device}, torch {torch.__version__}, {torch.get_num_threads()} threads, "
           f"Python {platform.python_version()}, {os.cpu_count()} CPUs\n")
-    bench_epochs(args.repeats, device)
-    if not args.epochs_only:
+    if not args.course_only:
+        bench_epochs(args.repeats, device)
         print()
-        bench_course(args.course_repeats)
+    if not args.epochs_only:
+        bench_course(args.course_repeats, args.at_once)
     return 0
 
 
