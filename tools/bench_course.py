@@ -95,8 +95,16 @@ def bench_epochs(repeats: int, device: torch.device) -> dict[str, float]:
     return best
 
 
+CPU_MARK = "KERNEL_CPU_SECONDS="
+CPU_CELL = ("import resource as _r; _u = _r.getrusage(_r.RUSAGE_SELF); "
+            f"print({CPU_MARK!r} + str(_u.ru_utime + _u.ru_stime))")
+
+
 def _client(path: Path, cells: dict[int, float] | None = None):
-    """An nbclient client for one solutions notebook in the course kernel, run from its folder; `cells` gets each cell's seconds."""
+    """An nbclient client for one solutions notebook in the course kernel, run from its folder; `cells` gets each cell's seconds.
+
+    A last cell prints the CPU seconds the kernel process has used (its start, imports and every cell).
+    """
     import nbformat
     from nbclient import NotebookClient
     hooks = {}
@@ -108,29 +116,39 @@ def _client(path: Path, cells: dict[int, float] | None = None):
             cells[cell_index] = time.perf_counter() - cells[cell_index]
         hooks = {"on_cell_execute": started, "on_cell_executed": executed}
     nb = nbformat.read(path, as_version=4)
+    nb.cells.append(nbformat.v4.new_code_cell(CPU_CELL))
     return NotebookClient(nb, kernel_name="mlp-course", timeout=600,
                           resources={"metadata": {"path": str(path.parent)}}, **hooks)
 
 
-async def _timed(path: Path, cells: dict[int, float] | None = None) -> float:
-    """Seconds to execute one notebook, kernel start and shutdown included."""
+def _kernel_cpu_seconds(nb) -> float:
+    """What the appended last cell printed: the kernel's CPU seconds (user + system)."""
+    for out in nb.cells[-1].get("outputs", []):
+        for line in out.get("text", "").splitlines():
+            if line.startswith(CPU_MARK):
+                return float(line[len(CPU_MARK):])
+    raise RuntimeError(f"Expected the last cell to print {CPU_MARK}...; got {nb.cells[-1].get('outputs')}.")
+
+
+async def _timed(path: Path, cells: dict[int, float] | None = None) -> tuple[float, float]:
+    """Wall seconds to execute one notebook (kernel start and shutdown included), and the kernel's CPU seconds."""
     client = _client(path, cells)
     start = time.perf_counter()
     await client.async_execute()
-    return time.perf_counter() - start
+    return time.perf_counter() - start, _kernel_cpu_seconds(client.nb)
 
 
-async def _run_course(paths: list[Path], at_once: int) -> tuple[float, dict[Path, float]]:
-    """Execute the notebooks `at_once` at a time (in the order given); the wall time, and each notebook's seconds."""
+async def _run_course(paths: list[Path], at_once: int) -> float:
+    """Execute the notebooks `at_once` at a time (in the order given); the wall time of the whole run."""
     import asyncio
     slots = asyncio.Semaphore(at_once)
 
-    async def one(path: Path) -> float:
+    async def one(path: Path) -> None:
         async with slots:
-            return await _timed(path)
+            await _timed(path)
     start = time.perf_counter()
-    seconds = await asyncio.gather(*(one(p) for p in paths))
-    return time.perf_counter() - start, dict(zip(paths, seconds))
+    await asyncio.gather(*(one(p) for p in paths))
+    return time.perf_counter() - start
 
 
 def load_average() -> str:
@@ -144,32 +162,37 @@ def load_average() -> str:
 def bench_course(repeats: int, at_once: int) -> dict[str, float]:
     """The whole course through nbclient: one notebook at a time, and `at_once` at a time; best of `repeats` each.
 
-    Serial: the best time of each notebook over the runs, and their sum. Parallel: the best wall time
-    of a whole run with `at_once` kernels at a time (longest notebooks first, so the two queues end
-    together). Runs alternate serial and parallel, so a busy minute on the shared machine hits both alike.
+    Serial: the best wall time of each notebook over the runs, and their sum; beside it the kernel's
+    CPU seconds (its least over the runs), which a busy machine inflates much less than the wall time.
+    Parallel: the best wall time of a whole run with `at_once` kernels at a time (longest notebooks
+    first, so the queues end together). Runs alternate serial and parallel, so a busy minute on the
+    shared machine hits both alike.
     """
     import asyncio
     paths = sorted((ROOT / "solutions").glob("*/*.ipynb"))
     best = {p: float("inf") for p in paths}
+    cpu = {p: float("inf") for p in paths}
     best_parallel, loads = float("inf"), []
     for _ in range(repeats):
         loads.append(load_average())
         for path in paths:
-            best[path] = min(best[path], asyncio.run(_timed(path)))
+            wall, used = asyncio.run(_timed(path))
+            best[path], cpu[path] = min(best[path], wall), min(cpu[path], used)
         if at_once > 1:
             loads.append(load_average())
             longest_first = sorted(paths, key=lambda p: -best[p])
-            best_parallel = min(best_parallel, asyncio.run(_run_course(longest_first, at_once))[0])
+            best_parallel = min(best_parallel, asyncio.run(_run_course(longest_first, at_once)))
     loads.append(load_average())
     print(f"Whole course: every solutions notebook, nbclient, kernel mlp-course, best of {repeats} "
           f"(1-minute load average during the runs: {', '.join(loads)}):")
-    for path, seconds in best.items():
-        print(f"  {seconds:6.1f} s  {path.relative_to(ROOT)}")
+    print("  wall s  kernel CPU s")
+    for path in paths:
+        print(f"  {best[path]:6.1f}  {cpu[path]:6.1f}        {path.relative_to(ROOT)}")
     total = sum(best.values())
-    print(f"  {total:6.1f} s  in total, one notebook at a time")
-    figures = {"serial": total}
+    print(f"  {total:6.1f}  {sum(cpu.values()):6.1f}        in total, one notebook at a time")
+    figures = {"serial": total, "kernel_cpu": sum(cpu.values())}
     if at_once > 1:
-        print(f"  {best_parallel:6.1f} s  wall time, {at_once} notebooks at a time (longest first)")
+        print(f"  {best_parallel:6.1f}                wall time, {at_once} notebooks at a time (longest first)")
         figures["parallel"] = best_parallel
     return figures
 
@@ -182,10 +205,10 @@ def profile_cells(names: list[str], top: int) -> None:
         if not path.exists():
             raise SystemExit(f"No solutions notebook {path.relative_to(ROOT)}; expected a stage name such as 03_mlp.")
         cells: dict[int, float] = {}
-        total = asyncio.run(_timed(path, cells))
+        total, used = asyncio.run(_timed(path, cells))
         sources = [c.source for c in _client(path).nb.cells]
-        print(f"{name}: {total:.1f} s, of which {total - sum(cells.values()):.1f} s kernel start and shutdown; "
-              f"slowest cells:")
+        print(f"{name}: {total:.1f} s ({used:.1f} s of kernel CPU), of which {total - sum(cells.values()):.1f} s "
+              f"kernel start and shutdown; slowest cells:")
         for index, seconds in sorted(cells.items(), key=lambda kv: -kv[1])[:top]:
             first = next((line for line in sources[index].splitlines() if line.strip() and not line.startswith("#")), "")
             print(f"  {seconds:6.2f} s  cell {index:2d}  {first[:90]}")
