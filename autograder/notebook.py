@@ -1,6 +1,7 @@
 """What every notebook does first: seeds, device, plotting defaults, and an early import of the checks."""
 from __future__ import annotations
 
+import gc
 import os
 import random
 import sys
@@ -46,6 +47,22 @@ def pick_threads() -> int:
     return int(forced)
 
 
+def _freeze_imports() -> None:
+    """Exempt everything imported so far (torch, matplotlib, the checks) from the garbage collector.
+
+    Those objects live as long as the kernel, so the collector need not walk them again; above all the
+    kernel then exits in a fraction of a second instead of spending a second or more tearing torch down
+    (README, "make bench-course"). Done once per process: a second call would also freeze the notebook's own objects.
+    """
+    global _FROZEN
+    if not _FROZEN:
+        gc.freeze()
+        _FROZEN = True
+
+
+_FROZEN = False
+
+
 def _drop_duplicate_paths() -> None:
     """Keep the first of repeated sys.path entries (a second run of the Colab setup cell adds one)."""
     sys.path[:] = list(dict.fromkeys(sys.path))
@@ -61,6 +78,7 @@ def setup_notebook(seed: int = SEED) -> torch.device:
     import matplotlib
     matplotlib.rcParams.update({"figure.figsize": (6, 3.5), "figure.dpi": 90})
     torch.set_num_threads(pick_threads())
+    _freeze_imports()
     seed_everything(seed)
     device = pick_device()
     print(f"device: {device}, torch {torch.__version__}, seed {seed}")

@@ -38,3 +38,18 @@ def test_setup_notebook_sets_torch_threads(env, expected):
     assert last == f"threads {expected}", \
         (f"Expected setup_notebook() with {env or 'no thread setting'} to leave torch {expected} thread(s); "
          f"got {last!r}. Hint: setup_notebook() calls torch.set_num_threads(pick_threads()).")
+
+
+def test_setup_notebook_freezes_the_imports_once():
+    code = ("import gc\n"
+            "from autograder.notebook import setup_notebook\n"
+            "setup_notebook(); first = gc.get_freeze_count()\n"
+            "keep = [[i] for i in range(1000)]\n"
+            "setup_notebook(); print('frozen', first, gc.get_freeze_count())")
+    proc = subprocess.run([sys.executable, "-c", code], env=os.environ | {"COURSE_DEVICE": "cpu"},
+                          capture_output=True, text=True, timeout=300)
+    last = proc.stdout.strip().splitlines()[-1] if proc.stdout.strip() else proc.stderr
+    words = last.split()
+    assert words[0] == "frozen" and int(words[1]) > 10_000 and int(words[2]) <= int(words[1]), \
+        (f"Expected setup_notebook() to freeze the imported objects (torch: > 10,000) once, and a second call to "
+         f"freeze nothing more (not the notebook's 1,000 new lists); got {last!r}. Hint: _freeze_imports() calls gc.freeze() on the first call only.")

@@ -29,7 +29,7 @@ import random
 import sys
 import time
 from pathlib import Path
-from typing import Callable, Iterable
+from typing import Callable, Iterable, NamedTuple
 
 import torch
 from torch import nn
@@ -100,25 +100,25 @@ CPU_CELL = ("import resource as _r; _u = _r.getrusage(_r.RUSAGE_SELF); "
             f"print({CPU_MARK!r} + str(_u.ru_utime + _u.ru_stime))")
 
 
-def _client(path: Path, cells: dict[int, float] | None = None):
+def _client(path: Path, cells: dict[int, float]):
     """An nbclient client for one solutions notebook in the course kernel, run from its folder; `cells` gets each cell's seconds.
 
-    A last cell prints the CPU seconds the kernel process has used (its start, imports and every cell).
+    A last cell prints the CPU seconds the kernel process has used (its start, imports and every cell);
+    cells["done"] is the moment the last cell finished (before nbclient shuts the kernel down).
     """
     import nbformat
     from nbclient import NotebookClient
-    hooks = {}
-    if cells is not None:
-        def started(cell, cell_index, **_):  # noqa: ANN001 - nbclient's hook signature
-            cells[cell_index] = time.perf_counter()
 
-        def executed(cell, cell_index, **_):  # noqa: ANN001
-            cells[cell_index] = time.perf_counter() - cells[cell_index]
-        hooks = {"on_cell_execute": started, "on_cell_executed": executed}
+    def started(cell, cell_index, **_):  # noqa: ANN001 - nbclient's hook signature
+        cells[cell_index] = time.perf_counter()
+
+    def executed(cell, cell_index, **_):  # noqa: ANN001
+        cells["done"] = time.perf_counter()
+        cells[cell_index] = cells["done"] - cells[cell_index]
     nb = nbformat.read(path, as_version=4)
     nb.cells.append(nbformat.v4.new_code_cell(CPU_CELL))
-    return NotebookClient(nb, kernel_name="mlp-course", timeout=600,
-                          resources={"metadata": {"path": str(path.parent)}}, **hooks)
+    return NotebookClient(nb, kernel_name="mlp-course", timeout=600, on_cell_execute=started, on_cell_executed=executed,
+                          resources={"metadata": {"path": str(path.parent)}})
 
 
 def _kernel_cpu_seconds(nb) -> float:
@@ -130,12 +130,21 @@ def _kernel_cpu_seconds(nb) -> float:
     raise RuntimeError(f"Expected the last cell to print {CPU_MARK}...; got {nb.cells[-1].get('outputs')}.")
 
 
-async def _timed(path: Path, cells: dict[int, float] | None = None) -> tuple[float, float]:
-    """Wall seconds to execute one notebook (kernel start and shutdown included), and the kernel's CPU seconds."""
+class Run(NamedTuple):
+    """One notebook's figures: wall seconds in all, to the end of its last cell (no kernel shutdown), kernel CPU seconds."""
+    wall: float
+    to_last_cell: float
+    kernel_cpu: float
+
+
+async def _timed(path: Path, cells: dict | None = None) -> Run:
+    """Execute one notebook: wall time from kernel start to kernel shutdown, to its last cell's end, and its CPU time."""
+    cells = {} if cells is None else cells
     client = _client(path, cells)
     start = time.perf_counter()
     await client.async_execute()
-    return time.perf_counter() - start, _kernel_cpu_seconds(client.nb)
+    end = time.perf_counter()
+    return Run(end - start, cells["done"] - start, _kernel_cpu_seconds(client.nb))
 
 
 async def _run_course(paths: list[Path], at_once: int) -> float:
@@ -162,37 +171,38 @@ def load_average() -> str:
 def bench_course(repeats: int, at_once: int) -> dict[str, float]:
     """The whole course through nbclient: one notebook at a time, and `at_once` at a time; best of `repeats` each.
 
-    Serial: the best wall time of each notebook over the runs, and their sum; beside it the kernel's
-    CPU seconds (its least over the runs), which a busy machine inflates much less than the wall time.
-    Parallel: the best wall time of a whole run with `at_once` kernels at a time (longest notebooks
-    first, so the queues end together). Runs alternate serial and parallel, so a busy minute on the
-    shared machine hits both alike.
+    Serial: for each notebook, the least over the runs of its wall time, of its time to the end of its
+    last cell (without the kernel's shutdown, which on this machine takes a second or more: Python
+    tearing down torch), and of its kernel's CPU seconds, which a busy machine inflates much less than
+    the wall time; and their sums. Parallel: the best wall time of a whole run with `at_once` kernels
+    at a time (longest notebooks first, so the queues end together; shutdowns included). Runs
+    alternate serial and parallel, so a busy minute on the shared machine hits both alike.
     """
     import asyncio
     paths = sorted((ROOT / "solutions").glob("*/*.ipynb"))
-    best = {p: float("inf") for p in paths}
-    cpu = {p: float("inf") for p in paths}
+    best = {p: Run(*[float("inf")] * 3) for p in paths}
     best_parallel, loads = float("inf"), []
     for _ in range(repeats):
         loads.append(load_average())
         for path in paths:
-            wall, used = asyncio.run(_timed(path))
-            best[path], cpu[path] = min(best[path], wall), min(cpu[path], used)
+            run = asyncio.run(_timed(path))
+            best[path] = Run(*map(min, zip(best[path], run)))
         if at_once > 1:
             loads.append(load_average())
-            longest_first = sorted(paths, key=lambda p: -best[p])
+            longest_first = sorted(paths, key=lambda p: -best[p].wall)
             best_parallel = min(best_parallel, asyncio.run(_run_course(longest_first, at_once)))
     loads.append(load_average())
     print(f"Whole course: every solutions notebook, nbclient, kernel mlp-course, best of {repeats} "
           f"(1-minute load average during the runs: {', '.join(loads)}):")
-    print("  wall s  kernel CPU s")
-    for path in paths:
-        print(f"  {best[path]:6.1f}  {cpu[path]:6.1f}        {path.relative_to(ROOT)}")
-    total = sum(best.values())
-    print(f"  {total:6.1f}  {sum(cpu.values()):6.1f}        in total, one notebook at a time")
-    figures = {"serial": total, "kernel_cpu": sum(cpu.values())}
+    print("    wall s   to last cell s   kernel CPU s")
+    for path, run in best.items():
+        print(f"  {run.wall:8.1f} {run.to_last_cell:16.1f} {run.kernel_cpu:14.1f}   {path.relative_to(ROOT)}")
+    totals = Run(*map(sum, zip(*best.values())))
+    print(f"  {totals.wall:8.1f} {totals.to_last_cell:16.1f} {totals.kernel_cpu:14.1f}   in total, one notebook at a time")
+    figures = {"serial": totals.wall, "serial_to_last_cell": totals.to_last_cell, "kernel_cpu": totals.kernel_cpu}
     if at_once > 1:
-        print(f"  {best_parallel:6.1f}                wall time, {at_once} notebooks at a time (longest first)")
+        print(f"  {best_parallel:8.1f}                                   wall time, {at_once} notebooks at a time "
+              "(longest first)")
         figures["parallel"] = best_parallel
     return figures
 
@@ -204,11 +214,13 @@ def profile_cells(names: list[str], top: int) -> None:
         path = ROOT / "solutions" / name / f"{name}.ipynb"
         if not path.exists():
             raise SystemExit(f"No solutions notebook {path.relative_to(ROOT)}; expected a stage name such as 03_mlp.")
-        cells: dict[int, float] = {}
-        total, used = asyncio.run(_timed(path, cells))
-        sources = [c.source for c in _client(path).nb.cells]
-        print(f"{name}: {total:.1f} s ({used:.1f} s of kernel CPU), of which {total - sum(cells.values()):.1f} s "
-              f"kernel start and shutdown; slowest cells:")
+        cells: dict = {}
+        run = asyncio.run(_timed(path, cells))
+        cells.pop("done")
+        sources = [c.source for c in _client(path, {}).nb.cells]
+        print(f"{name}: {run.wall:.1f} s ({run.kernel_cpu:.1f} s of kernel CPU): {run.to_last_cell - sum(cells.values()):.1f} s "
+              f"starting the kernel, {sum(cells.values()):.1f} s of cells, {run.wall - run.to_last_cell:.1f} s shutting it "
+              "down; slowest cells:")
         for index, seconds in sorted(cells.items(), key=lambda kv: -kv[1])[:top]:
             first = next((line for line in sources[index].splitlines() if line.strip() and not line.startswith("#")), "")
             print(f"  {seconds:6.2f} s  cell {index:2d}  {first[:90]}")
