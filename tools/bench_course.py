@@ -29,7 +29,7 @@ import random
 import sys
 import time
 from pathlib import Path
-from typing import Callable, Iterable, NamedTuple
+from typing import TYPE_CHECKING, Callable, Iterable, NamedTuple
 
 import torch
 from torch import nn
@@ -41,6 +41,9 @@ from autograder.batches import tensor_dataloaders  # noqa: E402
 from autograder.data import Mnist, load_mnist  # noqa: E402
 from autograder.notebook import pick_device, pick_threads, seed_everything  # noqa: E402
 from tools.reference import update_step  # noqa: E402
+
+if TYPE_CHECKING:
+    from nbclient import NotebookClient
 
 LR, BS = 2e-2, 64
 
@@ -100,7 +103,7 @@ CPU_CELL = ("import resource as _r; _u = _r.getrusage(_r.RUSAGE_SELF); "
             f"print({CPU_MARK!r} + str(_u.ru_utime + _u.ru_stime))")
 
 
-def _client(path: Path, cells: dict[int, float]):
+def _client(path: Path, cells: dict) -> "NotebookClient":
     """An nbclient client for one solutions notebook in the course kernel, run from its folder; `cells` gets each cell's seconds.
 
     A last cell prints the CPU seconds the kernel process has used (its start, imports and every cell);
