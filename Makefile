@@ -18,7 +18,7 @@ help:
 	@echo "make lab      open JupyterLab on the course"
 	@echo "make grade A=01_iter1 SUBMISSIONS=path   grade a class (see README)"
 	@echo "make bench    benchmark serial vs parallel grading"
-	@echo "make bench-course   one epoch of the logistic model vs plain slicing, and the whole course"
+	@echo "make bench-course   one epoch of the logistic model vs plain slicing, and the whole course (serial and 2 at a time)"
 	@echo "make browser-test   install Chromium (apt) if missing, run JupyterLab + formgrader in it"
 	@echo "make student-edition   write dist/student-edition: notebooks, data, self-checks; no answers"
 

@@ -1,6 +1,7 @@
 """What every notebook does first: seeds, device, plotting defaults, and an early import of the checks."""
 from __future__ import annotations
 
+import gc
 import os
 import random
 import sys
@@ -12,6 +13,7 @@ import torch
 
 SEED = 42
 DEVICE_ENV = "COURSE_DEVICE"  # "cpu" or "cuda": force the device (the tests force the CPU)
+THREADS_ENV = "OMP_NUM_THREADS"  # set it to give torch more CPU threads than the course's one
 
 
 def pick_device() -> torch.device:
@@ -30,6 +32,37 @@ def seed_everything(seed: int = SEED) -> None:
     random.seed(seed)
     np.random.seed(seed)
     torch.manual_seed(seed)
+
+
+def pick_threads() -> int:
+    """One torch thread unless $OMP_NUM_THREADS says otherwise: the course's models are too small to share out.
+
+    A 784x100 layer on a batch of 128 is too little work to split: the threads' synchronisation costs more
+    than it saves, and on a busy machine they wait for each other (README, "make bench-course", has figures).
+    """
+    forced = os.environ.get(THREADS_ENV, "").strip()
+    if not forced:
+        return 1
+    if not forced.isdigit() or int(forced) < 1:
+        raise ValueError(f"Expected {THREADS_ENV} to be a whole number of at least 1; got {forced!r}. "
+                         f"Hint: unset it to let the course use one thread.")
+    return int(forced)
+
+
+def _freeze_imports() -> None:
+    """Exempt everything imported so far (torch, matplotlib, the checks) from the garbage collector.
+
+    Those objects live as long as the kernel, so the collector need not walk them again; above all the
+    kernel then exits in a fraction of a second instead of spending a second or more tearing torch down
+    (README, "make bench-course"). Done once per process: a second call would also freeze the notebook's own objects.
+    """
+    global _FROZEN
+    if not _FROZEN:
+        gc.freeze()
+        _FROZEN = True
+
+
+_FROZEN = False
 
 
 def _drop_duplicate_paths() -> None:
@@ -60,6 +93,8 @@ def setup_notebook(seed: int = SEED) -> torch.device:
     import autograder.checks  # noqa: F401 - imported before student code, so it holds the real torch functions
     import matplotlib
     matplotlib.rcParams.update({"figure.figsize": (6, 3.5), "figure.dpi": 90})
+    torch.set_num_threads(pick_threads())
+    _freeze_imports()
     seed_everything(seed)
     device = pick_device()
     print(f"device: {device}, torch {torch.__version__}, seed {seed}")
