@@ -25,7 +25,7 @@ ROOT = Path(__file__).resolve().parents[1]
 A = "00_mnist"
 CHROMIUM = os.environ.get("CHROMIUM") or shutil.which("chromium") or "/usr/bin/chromium"
 TOKEN = "browser-test-token"
-EXPECTED = {"alice": "4", "bob": "2.5"}  # the reference update(), and the catalogue's no-weight-decay mistake
+EXPECTED = {"alice": "4", "bob": "3"}  # the reference update(), and the catalogue's no-weight-decay mistake
 
 
 def _missing() -> str:
@@ -240,5 +240,5 @@ def test_student_runs_the_setup_cell_and_a_self_check(page, lab, tmp_path):
     _shot(page, tmp_path, "student-self-check")
     text = "\n".join(outputs.all_inner_texts())
     assert "device: cpu" in text or "device: cuda" in text, f"Expected the setup cell to print the device; got {text[:500]}"
-    assert "left out the weight decay" in text and "2.5 / 4 points" in text, \
-        f"Expected the self-check to name the missing weight decay and 2.5 / 4 points; the page shows:\n{text[-1500:]}"
+    assert "left out the weight decay" in text and "3 / 4 points" in text, \
+        f"Expected the self-check to name the missing weight decay and 3 / 4 points; the page shows:\n{text[-1500:]}"
