@@ -40,7 +40,7 @@ _HERE = Path(__file__).resolve().parent
 # (and a notebook that rebinds these names is caught by the namespace comparison).
 _audit, _modules, _ModuleType, _token = sys.audit, sys.modules, types.ModuleType, secrets.token_hex
 _tampering, _borrowed = _guard.tampering, _guard.borrowed_reference
-SEAL_EVENT = "mlp_course.seal"  # autograder.integrity.seal.SEAL_EVENT: the sandbox kernel's hook signs it
+SEAL_EVENT = _guard.SEAL_EVENT  # the sandbox kernel's sealing hook signs it (integrity/seal.py)
 
 
 def _fresh_modules() -> types.ModuleType:

@@ -13,7 +13,7 @@ import os
 import secrets
 from pathlib import Path
 
-from ..integrity.seal import ENV_KEY_FILE, read_seals  # noqa: F401 - ENV_KEY_FILE: the worker sets it
+from ..integrity.seal import read_seals
 
 KEY_FILE = "seal.key"
 WITHHELD = ("The grade for {ex} was withheld: the course's checks could not confirm the score shown in this "

@@ -39,10 +39,12 @@ INTROSPECTION_EVENTS = {"gc.get_objects", "gc.get_referrers", "gc.get_referents"
                         "ctypes.PyObj_FromPtr"}
 
 
-def sandbox_env(memory_mb: int, cpu_s: int, deny: tuple[str, ...], tmp: str) -> dict[str, str]:
-    """The environment that configures this kernel: memory and CPU caps, denied folders, network, temp folder."""
+def sandbox_env(memory_mb: int, cpu_s: int, deny: tuple[str, ...], tmp: str, key_file: str) -> dict[str, str]:
+    """The environment that configures this kernel: memory and CPU caps, denied folders, network, temp folder,
+    and the file holding the seal key (read and deleted at start-up, integrity/seal.py)."""
+    from autograder.integrity.seal import ENV_KEY_FILE
     return {ENV_MEMORY_MB: str(memory_mb), ENV_CPU_S: str(cpu_s), ENV_NET: "namespace",
-            ENV_DENY: os.pathsep.join(deny), ENV_TMP: tmp}
+            ENV_DENY: os.pathsep.join(deny), ENV_TMP: tmp, ENV_KEY_FILE: key_file}
 
 
 def write_kernelspec(folder: Path) -> Path:

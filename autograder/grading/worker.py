@@ -25,10 +25,11 @@ FEEDBACK_S = 300  # seconds allowed for the feedback HTML once the notebook has 
 
 def _env(job: Job, tmp: str) -> dict[str, str]:
     """What the grading process and its kernel inherit: the sandbox's contract and one thread count."""
-    return venv_env() | sandbox_env(job.limits.memory_mb, job.limits.notebook_timeout_s * 2, job.deny, tmp) | {
+    key_file = str(job.work / crosscheck.KEY_FILE)
+    return venv_env() | sandbox_env(job.limits.memory_mb, job.limits.notebook_timeout_s * 2, job.deny, tmp,
+                                    key_file) | {
         "JUPYTER_PATH": str(job.work.parent), "MPLBACKEND": "Agg", "PYTHONHASHSEED": "0",
-        "OMP_NUM_THREADS": str(job.threads), "MKL_NUM_THREADS": str(job.threads),
-        crosscheck.ENV_KEY_FILE: str(job.work / crosscheck.KEY_FILE)}
+        "OMP_NUM_THREADS": str(job.threads), "MKL_NUM_THREADS": str(job.threads)}
 
 
 def _wait(proc: subprocess.Popen, marker: Path, notebook_s: float) -> int:

@@ -19,7 +19,7 @@ import re
 import sys
 from typing import Any, Callable
 
-SEAL_EVENT = "mlp_course.seal"
+from .guard import SEAL_EVENT
 PREFIX = "[course seal]"
 LINE = re.compile(r"\[course seal\] (?P<exercise>[a-z0-9_]+) (?P<score>[0-9.eE+-]+) (?P<flag>ok|integrity) "
                   r"(?P<mac>[0-9a-f]{64})")
