@@ -25,14 +25,18 @@ def _notebooks(root: Path) -> list[Path]:
     return sorted((root / "solutions").glob("*/*.ipynb"))
 
 
+def without_solution_markers(source: str) -> str:
+    """A cell's source without nbgrader's `### BEGIN/END SOLUTION` lines."""
+    return "\n".join(line for line in source.splitlines() if not SOLUTION_LINE.match(line))
+
+
 def exported_cells(path: Path) -> dict[str, list[str]]:
     """{module: [cell source without solution markers, ...]} for one notebook's tagged cells."""
     out: dict[str, list[str]] = {}
     for cell in nbformat.read(path, as_version=4).cells:
         module = cell.metadata.get("course", {}).get("export")
         if cell.cell_type == "code" and module:
-            lines = [line for line in cell.source.splitlines() if not SOLUTION_LINE.match(line)]
-            out.setdefault(module, []).append("\n".join(lines).strip("\n"))
+            out.setdefault(module, []).append(without_solution_markers(cell.source).strip("\n"))
     return out
 
 

@@ -375,8 +375,10 @@ def _skips_flatten(cls: Any) -> str | None:
            "start forward with x = self.flatten(x)"
 
 
-def _wrong_ending(got: torch.Tensor, want: torch.Tensor) -> str | None:
+def _wrong_ending(got: Any, want: torch.Tensor) -> str | None:
     """Name a ReLU or softmax applied after the last layer (the output must be raw logits)."""
+    if not isinstance(got, torch.Tensor) or tuple(got.shape) != tuple(want.shape):
+        return None
     if close(got, F.relu(want)):
         return "you applied ReLU after linear2 too: return linear2's output (the logits) as it is"
     if close(got, F.softmax(want, dim=-1)) or close(got, F.log_softmax(want, dim=-1)):
@@ -410,10 +412,9 @@ def check_mlp_forward(cls: Any) -> None:
             got, want = adapters.call(model, x), ref(x).detach()
             if not (isinstance(got, torch.Tensor) and tuple(got.shape) == tuple(want.shape) and
                     close(got, want, **tol_for(dtype))):
-                ending = _wrong_ending(got, want) if isinstance(got, torch.Tensor) and \
-                    tuple(got.shape) == tuple(want.shape) else None
                 expect_close(f"SimpleMLP output for images shaped {shape}", got, want,
-                             (blame_part(cls) or ending or "chain flatten, linear1, relu, linear2, in that order")
+                             (blame_part(cls) or _wrong_ending(got, want)
+                              or "chain flatten, linear1, relu, linear2, in that order")
                              + ".", dtype)
 
 

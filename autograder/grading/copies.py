@@ -8,14 +8,12 @@ The score is not changed: instructors decide.
 from __future__ import annotations
 
 import json
-import re
 from pathlib import Path
 
 from ..course import SOLUTIONS
+from ..exports import without_solution_markers
 from ..integrity.similarity import fingerprint, flag
 from .collect import Submission
-
-MARKERS = re.compile(r"[ \t]*### (BEGIN|END) SOLUTION[ \t]*\n?")
 
 
 def answer_cells(path: Path) -> dict[str, str]:
@@ -29,7 +27,7 @@ def answer_cells(path: Path) -> dict[str, str]:
         meta = cell.get("metadata", {}).get("nbgrader", {}) if isinstance(cell, dict) else {}
         if cell.get("cell_type") == "code" and meta.get("solution") and meta.get("grade_id"):
             src = cell.get("source", "")
-            out[meta["grade_id"]] = MARKERS.sub("", "".join(src) if isinstance(src, list) else str(src))
+            out[meta["grade_id"]] = without_solution_markers("".join(src) if isinstance(src, list) else str(src))
     return out
 
 

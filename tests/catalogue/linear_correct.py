@@ -56,34 +56,6 @@ class RandnEinsum(nn.Module):
         return y + self.bias if self.bias is not None else y
 
 
-class BiasFirst(nn.Module):
-    """Iteration 2 registering bias before weight: state_dict loads by name, so the order does not matter."""
-
-    def __init__(self, in_features, out_features, bias=True):
-        super().__init__()
-        self.in_features, self.out_features = in_features, out_features
-        if bias:
-            self.bias = nn.Parameter(torch.empty(out_features))
-        else:
-            self.register_parameter("bias", None)
-        self.weight = nn.Parameter(torch.empty(out_features, in_features))
-        self.reset_parameters()
-
-    def reset_parameters(self):
-        nn.init.kaiming_uniform_(self.weight, a=math.sqrt(5))
-        if self.bias is not None:
-            nn.init.uniform_(self.bias, -1 / math.sqrt(self.in_features), 1 / math.sqrt(self.in_features))
-
-    def forward(self, x):
-        if x.shape[-1] != self.in_features:
-            raise ValueError(f"expected {self.in_features} features, got shape {tuple(x.shape)}")
-        out = x @ self.weight.T
-        return out if self.bias is None else out + self.bias
-
-    def extra_repr(self):
-        return f"in_features={self.in_features}, out_features={self.out_features}, bias={self.bias is not None}"
-
-
 class KaimingEinsum(nn.Module):
     """Iteration 2: einsum over any leading dims, nn.init."""
 
@@ -199,6 +171,20 @@ class KaimingResetParameters(nn.Module):
 
     def extra_repr(self):
         return f"in_features={self.in_features}, out_features={self.out_features}, bias={self.bias is not None}"
+
+
+class BiasFirst(KaimingResetParameters):
+    """Iteration 2 registering bias before weight: state_dict loads by name, so the order does not matter."""
+
+    def __init__(self, in_features, out_features, bias=True):
+        nn.Module.__init__(self)
+        self.in_features, self.out_features = in_features, out_features
+        if bias:
+            self.bias = nn.Parameter(torch.empty(out_features))
+        else:
+            self.register_parameter("bias", None)
+        self.weight = nn.Parameter(torch.empty(out_features, in_features))
+        self.reset_parameters()
 
 
 CORRECT = [
