@@ -237,7 +237,7 @@ def run_in_colab(assignment: str, world: dict) -> nbformat.NotebookNode:
     nb.cells += [probe_cell("after first setup"), nbformat.v4.new_code_cell(SETUP_CELL), probe_cell("after second setup")]
     folder = world["base"] / f"content-{assignment}"
     folder.mkdir()
-    client = NotebookClient(nb, kernel_name=KERNEL, timeout=300, allow_errors=False,
+    client = NotebookClient(nb, kernel_name=KERNEL, timeout=300, allow_errors=False, shutdown_kernel="immediate",
                             resources={"metadata": {"path": str(folder)}})
     client.execute(env=world["env"])
     return nb

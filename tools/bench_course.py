@@ -16,7 +16,9 @@
    the other, as `make test` does; the best of `--course-repeats` runs of each notebook, and their sum
    (this machine's 2 cores are shared, so single runs vary by seconds). Then the same notebooks
    `--at-once` at a time (default 2, one per core; each kernel uses one torch thread, as
-   setup_notebook() sets): the best wall time of the whole run. Both figures are printed.
+   setup_notebook() sets): the best wall time of the whole run. Both figures are printed, with each
+   notebook's floor: the same kernel running only its setup cell and its imports (start_and_imports).
+   Each kernel is killed once its last cell has run (nbclient's immediate shutdown, as in the tests).
 Both parts use the notebooks' thread count (autograder.notebook.pick_threads: one, unless
 $OMP_NUM_THREADS says otherwise).
 """
@@ -43,6 +45,7 @@ from autograder.notebook import pick_device, pick_threads, seed_everything  # no
 from tools.reference import update_step  # noqa: E402
 
 if TYPE_CHECKING:
+    import nbformat
     from nbclient import NotebookClient
 
 LR, BS = 2e-2, 64
@@ -103,11 +106,35 @@ CPU_CELL = ("import resource as _r; _u = _r.getrusage(_r.RUSAGE_SELF); "
             f"print({CPU_MARK!r} + str(_u.ru_utime + _u.ru_stime))")
 
 
-def _client(path: Path, cells: dict) -> "NotebookClient":
+def start_and_imports(nb: "nbformat.NotebookNode") -> "nbformat.NotebookNode":
+    """The notebook cut to what every run pays before any lesson: its setup cell and its top-level imports.
+
+    Every code cell after the setup cell gives up only its top-level `import` / `from ... import`
+    statements, all in one cell; imports done later inside functions (torch.optim's first use of
+    torch._dynamo, fastai in mnist_dataloaders) are not in it.
+    """
+    import ast
+
+    import nbformat
+    code = [c for c in nb.cells if c.cell_type == "code"]
+    imports = []
+    for cell in code[1:]:
+        try:
+            tree = ast.parse(cell.source)
+        except SyntaxError:  # a cell magic: it imports nothing the lessons need
+            continue
+        imports += [ast.get_source_segment(cell.source, node) for node in tree.body
+                    if isinstance(node, (ast.Import, ast.ImportFrom))]
+    return nbformat.v4.new_notebook(cells=[code[0], nbformat.v4.new_code_cell("\n".join(imports))])
+
+
+def _client(path: Path, cells: dict, floor: bool = False) -> "NotebookClient":
     """An nbclient client for one solutions notebook in the course kernel, run from its folder; `cells` gets each cell's seconds.
 
     A last cell prints the CPU seconds the kernel process has used (its start, imports and every cell);
-    cells["done"] is the moment the last cell finished (before nbclient shuts the kernel down).
+    cells["done"] is the moment the last cell finished. Once it has, the kernel is killed (nbclient's
+    immediate shutdown, as the tests do): nothing is left to save, and a graceful shutdown spent 0.5 to
+    0.9 s per notebook in Python tearing torch down. `floor`: only the start-up and imports.
     """
     import nbformat
     from nbclient import NotebookClient
@@ -119,9 +146,11 @@ def _client(path: Path, cells: dict) -> "NotebookClient":
         cells["done"] = time.perf_counter()
         cells[cell_index] = cells["done"] - cells[cell_index]
     nb = nbformat.read(path, as_version=4)
+    if floor:
+        nb = start_and_imports(nb)
     nb.cells.append(nbformat.v4.new_code_cell(CPU_CELL))
     return NotebookClient(nb, kernel_name="mlp-course", timeout=600, on_cell_execute=started, on_cell_executed=executed,
-                          resources={"metadata": {"path": str(path.parent)}})
+                          shutdown_kernel="immediate", resources={"metadata": {"path": str(path.parent)}})
 
 
 def _kernel_cpu_seconds(nb) -> float:
@@ -140,10 +169,10 @@ class Run(NamedTuple):
     kernel_cpu: float
 
 
-async def _timed(path: Path, cells: dict | None = None) -> Run:
+async def _timed(path: Path, cells: dict | None = None, floor: bool = False) -> Run:
     """Execute one notebook: wall time from kernel start to kernel shutdown, to its last cell's end, and its CPU time."""
     cells = {} if cells is None else cells
-    client = _client(path, cells)
+    client = _client(path, cells, floor)
     start = time.perf_counter()
     await client.async_execute()
     end = time.perf_counter()
@@ -174,22 +203,25 @@ def load_average() -> str:
 def bench_course(repeats: int, at_once: int) -> dict[str, float]:
     """The whole course through nbclient: one notebook at a time, and `at_once` at a time; best of `repeats` each.
 
-    Serial: for each notebook, the least over the runs of its wall time, of its time to the end of its
-    last cell (without the kernel's shutdown, which on this machine takes a second or more: Python
-    tearing down torch), and of its kernel's CPU seconds, which a busy machine inflates much less than
-    the wall time; and their sums. Parallel: the best wall time of a whole run with `at_once` kernels
-    at a time (longest notebooks first, so the queues end together; shutdowns included). Runs
-    alternate serial and parallel, so a busy minute on the shared machine hits both alike.
+    Serial: for each notebook, the least over the runs of its wall time (kernel start to kill), of its
+    time to the end of its last cell, and of its kernel's CPU seconds, which a busy machine inflates
+    much less than the wall time; and their sums. Beside them, the floor: the wall time of the same
+    notebook cut to its setup cell and its imports (start_and_imports), which no lesson can go below.
+    Parallel: the best wall time of a whole run with `at_once` kernels at a time (longest notebooks
+    first, so the queues end together). Runs alternate serial and parallel, so a busy minute on the
+    shared machine hits both alike.
     """
     import asyncio
     paths = sorted((ROOT / "solutions").glob("*/*.ipynb"))
     best = {p: Run(*[float("inf")] * 3) for p in paths}
+    floor = {p: float("inf") for p in paths}
     best_parallel, loads = float("inf"), []
     for _ in range(repeats):
         loads.append(load_average())
         for path in paths:
             run = asyncio.run(_timed(path))
             best[path] = Run(*map(min, zip(best[path], run)))
+            floor[path] = min(floor[path], asyncio.run(_timed(path, floor=True)).wall)
         if at_once > 1:
             loads.append(load_average())
             longest_first = sorted(paths, key=lambda p: -best[p].wall)
@@ -197,15 +229,18 @@ def bench_course(repeats: int, at_once: int) -> dict[str, float]:
     loads.append(load_average())
     print(f"Whole course: every solutions notebook, nbclient, kernel mlp-course, best of {repeats} "
           f"(1-minute load average during the runs: {', '.join(loads)}):")
-    print("    wall s   to last cell s   kernel CPU s")
+    print("    wall s   to last cell s   kernel CPU s   floor: start-up + imports s")
     for path, run in best.items():
-        print(f"  {run.wall:8.1f} {run.to_last_cell:16.1f} {run.kernel_cpu:14.1f}   {path.relative_to(ROOT)}")
+        print(f"  {run.wall:8.1f} {run.to_last_cell:16.1f} {run.kernel_cpu:14.1f} {floor[path]:14.1f}   "
+              f"{path.relative_to(ROOT)}")
     totals = Run(*map(sum, zip(*best.values())))
-    print(f"  {totals.wall:8.1f} {totals.to_last_cell:16.1f} {totals.kernel_cpu:14.1f}   in total, one notebook at a time")
-    figures = {"serial": totals.wall, "serial_to_last_cell": totals.to_last_cell, "kernel_cpu": totals.kernel_cpu}
+    print(f"  {totals.wall:8.1f} {totals.to_last_cell:16.1f} {totals.kernel_cpu:14.1f} {sum(floor.values()):14.1f}   "
+          "in total, one notebook at a time")
+    figures = {"serial": totals.wall, "serial_to_last_cell": totals.to_last_cell, "kernel_cpu": totals.kernel_cpu,
+               "floor": sum(floor.values())}
     if at_once > 1:
-        print(f"  {best_parallel:8.1f}                                   wall time, {at_once} notebooks at a time "
-              "(longest first)")
+        print(f"  {best_parallel:8.1f}                                                  wall time, {at_once} notebooks "
+              "at a time (longest first)")
         figures["parallel"] = best_parallel
     return figures
 
@@ -222,8 +257,8 @@ def profile_cells(names: list[str], top: int) -> None:
         cells.pop("done")
         sources = [c.source for c in _client(path, {}).nb.cells]
         print(f"{name}: {run.wall:.1f} s ({run.kernel_cpu:.1f} s of kernel CPU): {run.to_last_cell - sum(cells.values()):.1f} s "
-              f"starting the kernel, {sum(cells.values()):.1f} s of cells, {run.wall - run.to_last_cell:.1f} s shutting it "
-              "down; slowest cells:")
+              f"starting the kernel, {sum(cells.values()):.1f} s of cells, {run.wall - run.to_last_cell:.1f} s killing it; "
+              "slowest cells:")
         for index, seconds in sorted(cells.items(), key=lambda kv: -kv[1])[:top]:
             first = next((line for line in sources[index].splitlines() if line.strip() and not line.startswith("#")), "")
             print(f"  {seconds:6.2f} s  cell {index:2d}  {first[:90]}")
