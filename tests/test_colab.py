@@ -28,11 +28,11 @@ from autograder.colab import NEEDED, install_missing, pinned
 from autograder.course import NOTEBOOKS, SOLUTIONS, assignments
 from autograder.publish import BADGE_TAG, published, readme_table, TABLE_END, TABLE_START
 from autograder.setup_cell import SETUP_CELL, setup_cell
+from nbrun import Job, Prefetch
 
 pytestmark = pytest.mark.colab
 
 ROOT = Path(__file__).resolve().parents[1]
-KERNEL = "mlp-course"
 MARK = "COLAB_SIM="
 # Placeholder addresses that must never be published (built by concatenation so this file does not hold them).
 PLACEHOLDERS = ["mlp-course" + "/mlp-course", "OWNER" + "/REPO", "your-" + "username", "github.com/" + "example"]
@@ -228,31 +228,30 @@ def probe_cell(name: str) -> nbformat.NotebookNode:
               "copies_on_path": sum(p.endswith("/{published().name}") for p in sys.path)}}))'''))
 
 
-def run_in_colab(assignment: str, world: dict) -> nbformat.NotebookNode:
-    """Execute the filled student notebook in a fresh folder as Colab would; stop at the first error."""
-    from nbclient import NotebookClient
+def colab_job(assignment: str, world: dict) -> Job:
+    """The filled student notebook, run in a fresh folder as Colab would; it stops at the first error."""
     nb = filled_student_notebook(assignment)
     setup_index = next(i for i, c in enumerate(nb.cells) if c.cell_type == "code")
     nb.cells.insert(setup_index, probe_cell("before setup"))
     nb.cells += [probe_cell("after first setup"), nbformat.v4.new_code_cell(SETUP_CELL), probe_cell("after second setup")]
     folder = world["base"] / f"content-{assignment}"
-    folder.mkdir()
-    client = NotebookClient(nb, kernel_name=KERNEL, timeout=300, allow_errors=False, shutdown_kernel="immediate",
-                            resources={"metadata": {"path": str(folder)}})
-    client.execute(env=world["env"])
-    return nb
+    folder.mkdir(exist_ok=True)
+    return Job(nb, folder, allow_errors=False, env=world["env"])
 
 
-_runs: dict[str, nbformat.NotebookNode] = {}
+_runs = Prefetch()
 
 
 @pytest.fixture(scope="session")
-def colab_runs(colab_world):
-    """Each student notebook executed once per session in the simulation (lazily, in course order)."""
+def colab_runs(colab_world, request):
+    """Each student notebook executed once per session in the simulation: those the selected tests use, two at a time."""
+    for item in request.session.items:
+        assignment = getattr(item, "callspec", None) and item.callspec.params.get("assignment")
+        if "colab_runs" in getattr(item, "fixturenames", ()) and assignment:
+            _runs.want(assignment, lambda a=assignment: colab_job(a, colab_world))
+
     def get(assignment: str) -> nbformat.NotebookNode:
-        if assignment not in _runs:
-            _runs[assignment] = run_in_colab(assignment, colab_world)
-        return _runs[assignment]
+        return _runs.get(assignment, lambda: colab_job(assignment, colab_world))[0]
     return get
 
 

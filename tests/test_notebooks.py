@@ -7,15 +7,16 @@ from __future__ import annotations
 
 import json
 import math
-import time
+import sys
+from functools import partial
 from pathlib import Path
 
 import nbformat
 import pytest
 
 from autograder.course import NOTEBOOKS, SOLUTIONS
+from nbrun import Job, Prefetch, execute_many
 
-KERNEL = "mlp-course"  # registered in .venv by `make` (tools/bootstrap.sh); nbgrader uses the same one
 MARK = "RESULTS_JSON="
 STAGES = {"00_mnist": "backdrop", "01_iter1": "iter1", "02_iter2": "iter2", "03_mlp": "mlp",
           "04_backprop": "backprop", "05_optimizer": "optimizer"}
@@ -23,19 +24,20 @@ STAGES = {"00_mnist": "backdrop", "01_iter1": "iter1", "02_iter2": "iter2", "03_
 pytestmark = pytest.mark.notebooks
 
 
-def run_notebook(path: Path, allow_errors: bool, cell_timeout: int = 300) -> tuple[nbformat.NotebookNode, float]:
-    """Execute a notebook in the course kernel from its own folder; return it with its outputs and the seconds taken."""
-    from nbclient import NotebookClient
+def notebook_job(path: Path, allow_errors: bool, cell_timeout: int = 300) -> Job:
+    """A run of a notebook from its own folder; without allow_errors, one more cell prints its RESULTS as JSON."""
     nb = nbformat.read(path, as_version=4)
     if not allow_errors:
         nb.cells.append(nbformat.v4.new_code_cell(f"import json; print({MARK!r} + json.dumps(RESULTS))"))
-    # Once the last cell has run, nothing is left to save: kill the kernel instead of waiting ~0.5 s for
-    # Python to tear torch down (nbclient's immediate shutdown).
-    client = NotebookClient(nb, kernel_name=KERNEL, timeout=cell_timeout, allow_errors=allow_errors,
-                            shutdown_kernel="immediate", resources={"metadata": {"path": str(path.parent)}})
-    start = time.perf_counter()
-    client.execute()
-    return nb, time.perf_counter() - start
+    return Job(nb, path.parent, allow_errors, cell_timeout)
+
+
+def run_notebook(path: Path, allow_errors: bool, cell_timeout: int = 300) -> tuple[nbformat.NotebookNode, float]:
+    """Execute a notebook in the course kernel from its own folder; return it with its outputs and the seconds taken."""
+    outcome = execute_many({path: notebook_job(path, allow_errors, cell_timeout)})[path]
+    if isinstance(outcome, BaseException):
+        raise outcome
+    return outcome
 
 
 def results_of(nb: nbformat.NotebookNode) -> dict:
@@ -49,25 +51,56 @@ def results_of(nb: nbformat.NotebookNode) -> dict:
                          "Hint: the notebook must define RESULTS in its final cell.")
 
 
-_executed: dict[str, dict] = {}
-_executed_nbs: dict[str, nbformat.NotebookNode] = {}
+_runs = Prefetch()
+
+
+def _solution(assignment: str) -> tuple[str, str]:
+    return "solution", assignment
+
+
+def _solution_job(assignment: str) -> Job:
+    return notebook_job(SOLUTIONS / assignment / f"{assignment}.ipynb", allow_errors=False)
+
+
+def _stub(assignment: str) -> tuple[str, str]:
+    return "stub", assignment
+
+
+def _stub_job(assignment: str) -> Job:
+    return notebook_job(NOTEBOOKS / assignment / f"{assignment}.ipynb", allow_errors=True, cell_timeout=120)
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _notebooks_this_session_needs(request):
+    """Queue the runs the selected tests of this module will use, so the first use executes them two at a time."""
+    by_marker = {marker: assignment for assignment, marker in STAGES.items()}
+    for item in request.session.items:
+        if getattr(item, "module", None) is not sys.modules[__name__]:
+            continue
+        stages = [by_marker[m.name] for m in item.iter_markers() if m.name in by_marker]
+        if {"solution_results", "solution_notebook"} & set(item.function.__code__.co_names):
+            for assignment in stages:
+                _runs.want(_solution(assignment), partial(_solution_job, assignment))
+        elif item.function is test_student_notebook_runs_and_its_self_checks_name_the_stub:
+            for assignment in stages:
+                _runs.want(_stub(assignment), partial(_stub_job, assignment))
 
 
 def solution_results(assignment: str) -> dict:
     """Execute solutions/<a>/<a>.ipynb once per session (stopping at the first error) and return its RESULTS."""
-    if assignment not in _executed:
-        nb, seconds = run_notebook(SOLUTIONS / assignment / f"{assignment}.ipynb", allow_errors=False)
-        _executed[assignment] = results_of(nb) | {"_seconds": seconds}
-        _executed_nbs[assignment] = nb
-        print(f"{assignment}: executed in {seconds:.1f} s; RESULTS {_executed[assignment]}")
-    return _executed[assignment]
+    nb, seconds = _runs.get(_solution(assignment), partial(_solution_job, assignment))
+    return results_of(nb) | {"_seconds": seconds}
+
+
+def solution_notebook(assignment: str) -> nbformat.NotebookNode:
+    """The executed solutions notebook (see solution_results)."""
+    return _runs.get(_solution(assignment), partial(_solution_job, assignment))[0]
 
 
 @pytest.mark.parametrize("assignment", [pytest.param(a, marks=getattr(pytest.mark, m), id=a)
                                         for a, m in STAGES.items()])
 def test_reference_solution_earns_every_point_of_its_hidden_tests(assignment):
-    solution_results(assignment)
-    graded = [c for c in _executed_nbs[assignment].cells if c.metadata.get("nbgrader", {}).get("grade")]
+    graded = [c for c in solution_notebook(assignment).cells if c.metadata.get("nbgrader", {}).get("grade")]
     assert graded, f"Expected graded test cells in {assignment}; got none."
     for cell in graded:
         meta = cell.metadata["nbgrader"]
@@ -178,8 +211,7 @@ def _stdout(cell: nbformat.NotebookNode) -> str:
 @pytest.mark.parametrize("assignment", [pytest.param(a, marks=getattr(pytest.mark, m), id=a)
                                         for a, m in STAGES.items()])
 def test_student_notebook_runs_and_its_self_checks_name_the_stub(assignment):
-    path = NOTEBOOKS / assignment / f"{assignment}.ipynb"
-    nb, seconds = run_notebook(path, allow_errors=True, cell_timeout=120)
+    nb, seconds = _runs.get(_stub(assignment), partial(_stub_job, assignment))
     graded_here = {c.metadata["nbgrader"]["grade_id"].removesuffix("_tests")
                    for c in nb.cells if c.metadata.get("nbgrader", {}).get("grade")}
     checked = set()
