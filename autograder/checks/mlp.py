@@ -293,7 +293,8 @@ def check_mlp_structure(cls: Any) -> None:
                            f"you kept layers in a plain Python {hidden}, which nn.Module does not look inside, "
                            "so their parameters are not registered: assign each layer to self.flatten, "
                            "self.linear1, self.relu, self.linear2" if hidden else
-                           "one hidden layer of 100: MyLinear(784, 100), ReLU, MyLinear(100, 10).")
+                           _wrong_sizes(model) + "one hidden layer of 100: MyLinear(784, 100), ReLU, "
+                           "MyLinear(100, 10).")
     children = list(model.children())
     missing = [n for n in PARTS if not isinstance(getattr(model, n, None), nn.Module)]
     if len(children) != 4 or missing:
@@ -303,9 +304,27 @@ def check_mlp_structure(cls: Any) -> None:
                            "create self.flatten, self.linear1, self.relu, self.linear2 in __init__.")
 
 
+_MODULE_BOOKKEEPING = frozenset(vars(nn.Module()))  # _modules, _parameters, hooks...: nn.Module's own dicts
+
+
+def _wrong_sizes(model: nn.Module) -> str:
+    """'self.linear1 is MyLinear(784, 10); ' for each of linear1/linear2 whose weight has the wrong shape."""
+    want = {"linear1": (100, 784), "linear2": (10, 100)}
+    said = []
+    for name, shape in want.items():
+        weight = getattr(getattr(model, name, None), "weight", None)
+        if isinstance(weight, torch.Tensor) and weight.dim() == 2 and tuple(weight.shape) != shape:
+            out_f, in_f = weight.shape
+            layer = type(getattr(model, name)).__name__
+            said.append(f"self.{name} is {layer}({in_f}, {out_f}), want {layer}({shape[1]}, {shape[0]})")
+    return "; ".join(said) + ": " if said else ""
+
+
 def _modules_in_containers(model: nn.Module) -> str | None:
     """'list self.layers' when an attribute is a plain list, tuple or dict holding modules (unregistered)."""
     for name, value in vars(model).items():
+        if name in _MODULE_BOOKKEEPING:
+            continue
         items = value.values() if isinstance(value, dict) else value if isinstance(value, (list, tuple)) else ()
         if any(isinstance(v, nn.Module) for v in items):
             return f"{type(value).__name__} self.{name}"

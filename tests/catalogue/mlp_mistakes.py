@@ -144,6 +144,26 @@ class MlpPlainList(nn.Module):
         return x
 
 
+class MlpHidden128(nn.Module):
+    """A hidden layer of 128 instead of the contract's 100."""
+
+    def __init__(self):
+        super().__init__()
+        self.flatten, self.relu = FlattenReshape(), ReluClamp()
+        self.linear1, self.linear2 = Iter2(784, 128), Iter2(128, 10)
+
+    def forward(self, x):
+        return self.linear2(self.relu(self.linear1(self.flatten(x))))
+
+
+class MlpSizesSwapped(MlpHidden128):
+    """784 -> 10 -> 100: the two layers' output sizes swapped."""
+
+    def __init__(self):
+        super().__init__()
+        self.linear1, self.linear2 = Iter2(784, 10), Iter2(10, 100)
+
+
 class ReluFloatMask(nn.Module):
     def forward(self, x):
         return x * (x > 0).float()
@@ -196,4 +216,7 @@ MISTAKES = [
     _mlp("layers in a plain list", MlpPlainList, "structure", ["plain Python list self.layers", "not registered"],
          2.5),
     _mlp("no ReLU", MlpNoRelu, "structure", ["no self.relu"], 2.5),
+    _mlp("a hidden layer of 128", MlpHidden128, "structure",
+         ["self.linear1 is Iter2(784, 128), want Iter2(784, 100)", "self.linear2 is Iter2(128, 10)"], 2.5),
+    _mlp("784 -> 10 -> 100", MlpSizesSwapped, "structure", ["self.linear1 is Iter2(784, 10), want Iter2(784, 100)"], 2.5),
 ]
