@@ -33,7 +33,13 @@ def _hint(sample: torch.Tensor, bound: float, i: int, o: int) -> str:
     top = float(sample.abs().max())
     if top == 0:
         return "the values are all zero: draw them from U(-1/sqrt(in_features), 1/sqrt(in_features))."
-    ratio = top / bound
+    ratio, std = top / bound, float(sample.std())
+    if std < 0.45 * top:  # bell-shaped: a uniform's largest value is only sqrt(3) (1.73) standard deviations out
+        if abs(std * math.sqrt(3) / bound - 1) < 0.1:
+            return ("the values are normal with the right std (bound/sqrt(3)): that is kaiming_normal_(a=math.sqrt(5)); "
+                    "nn.Linear draws uniformly: nn.init.kaiming_uniform_(w, a=math.sqrt(5)).")
+        return ("the values are normal (bell-shaped), not uniform: randn or kaiming_normal_? Use "
+                "nn.init.kaiming_uniform_(w, a=math.sqrt(5)) or w.uniform_(-b, b) with b = 1/sqrt(in_features).")
     if 2.2 < ratio < 2.5:
         return "that is Kaiming with a=0 (bound sqrt(6/fan_in)); nn.Linear uses a=math.sqrt(5)."
     if abs(top - 1 / math.sqrt(o)) < 0.02 / math.sqrt(o) and i != o:

@@ -207,6 +207,21 @@ class KaimingA0(Iter2):
             nn.init.uniform_(self.bias, -1 / math.sqrt(self.in_features), 1 / math.sqrt(self.in_features))
 
 
+class KaimingNormal(Iter2):
+    def reset_parameters(self):
+        nn.init.kaiming_normal_(self.weight, a=math.sqrt(5))
+        if self.bias is not None:
+            nn.init.uniform_(self.bias, -1 / math.sqrt(self.in_features), 1 / math.sqrt(self.in_features))
+
+
+class RandnScaled(Iter2):
+    def reset_parameters(self):
+        with torch.no_grad():
+            self.weight.copy_(torch.randn_like(self.weight) / math.sqrt(self.in_features))
+        if self.bias is not None:
+            nn.init.uniform_(self.bias, -1 / math.sqrt(self.in_features), 1 / math.sqrt(self.in_features))
+
+
 class BiasZeros(Iter2):
     def reset_parameters(self):
         nn.init.kaiming_uniform_(self.weight, a=math.sqrt(5))
@@ -352,6 +367,8 @@ MISTAKES = [
     _v2("init in __init__, no reset_parameters", InitInConstructor, "reset_parameters", ["reset_parameters"], 1),
     _v2("reset_parameters never called", ResetNotCalled, "reset_parameters", ["does not call it"], 1),
     _v2("kaiming_uniform_ with a=0", KaimingA0, "weight_init", ["a=0"], 2),
+    _v2("kaiming_normal_ with a=sqrt(5)", KaimingNormal, "weight_init", ["kaiming_normal_", "draws uniformly"], 2),
+    _v2("randn / sqrt(in_features)", RandnScaled, "weight_init", ["normal (bell-shaped), not uniform"], 2),
     _v2("zero bias", BiasZeros, "bias_init", ["all zero"], 1),
     _v2("bias bound from out_features", BiasFromOut, "bias_init", ["out_features"], 1),
     _v2("extra_repr without bias", ReprSlip, "repr", ["extra_repr"], 0.5),
