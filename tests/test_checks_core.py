@@ -97,6 +97,18 @@ def test_exit_and_interrupt_become_failed_checks(cls: type, fragment: str) -> No
     assert not report.gated, "an exit is no evidence of borrowing: it must not fail the required check"
 
 
+class UsesAHelperNotRun(KaimingEinsum):
+    def forward(self, x):
+        return helper_from_a_cell_not_run(x)  # noqa: F821 - the mistake: its cell was never run
+
+
+def test_an_undefined_name_says_run_the_cell_that_defines_it() -> None:
+    forward = checks.check_report("linear_kaiming", UsesAHelperNotRun).result("linear_kaiming.forward")
+    assert not forward.passed and "NameError" in forward.message
+    assert "helper_from_a_cell_not_run, which is not defined in this kernel: run the cell that defines it" \
+        in forward.hint, f"Expected the NameError hint to say which name and what to run; got {forward.hint!r}."
+
+
 def test_infinite_loop_is_stopped_and_later_checks_skipped() -> None:
     fast = [dataclasses.replace(c, timeout_s=0.3) for c in iter2.linear_checks()]
     start = time.perf_counter()

@@ -155,8 +155,17 @@ def _describe(exc: BaseException, diagnosis: str | None = None) -> str:
                 "`raise NotImplementedError` stub with your code.")
     where = _where(exc)
     text = str(exc).splitlines()[0] if str(exc) else ""
-    hint = diagnosis or "run the failing call yourself in a new cell to see the full error."
+    hint = diagnosis or _undefined_name(exc) or "run the failing call yourself in a new cell to see the full error."
     return f"Expected no error; got {type(exc).__name__}: {text}{where}. Hint: {hint}"
+
+
+def _undefined_name(exc: BaseException) -> str | None:
+    """The hint for a NameError: what is missing is a cell not yet run (or a name misspelt), not a bug in the check."""
+    name = getattr(exc, "name", None) if isinstance(exc, NameError) else None
+    if not name:
+        return None
+    return (f"your code uses {name}, which is not defined in this kernel: run the cell that defines it "
+            "(Run All from the top after a restart), or check the spelling.")
 
 
 def _where(exc: BaseException) -> str:
@@ -175,7 +184,7 @@ def _hint_of(exc: BaseException, diagnosis: str | None) -> str:
     """The sentence that names the mistake, when known: the check's own hint or the diagnosis of an error."""
     if isinstance(exc, CheckFailure):
         return exc.hint
-    return diagnosis or ""
+    return diagnosis or _undefined_name(exc) or ""
 
 
 class _Explained(Exception):

@@ -377,7 +377,10 @@ def blame_part(cls: Any) -> str | None:
 
 
 def explain_mlp(exc: BaseException, cls: Any) -> str | None:
-    """Name the module whose mistake made SimpleMLP fail, or the missing flatten."""
+    """Name the module whose mistake made SimpleMLP fail, the missing flatten, or the MyLinear not pasted in."""
+    if isinstance(exc, NameError) and getattr(exc, "name", None) == "MyLinear":
+        return ("MyLinear is not defined in this notebook: paste your MyLinear from 02_iter2 into the cell "
+                "'Paste your MyLinear from 02_iter2 here' near the top, run it, then run this cell again.")
     return blame_part(cls) or _skips_flatten(cls)
 
 

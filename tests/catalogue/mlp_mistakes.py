@@ -164,6 +164,15 @@ class MlpSizesSwapped(MlpHidden128):
         self.linear1, self.linear2 = Iter2(784, 10), Iter2(10, 100)
 
 
+class MlpMyLinearNotPasted(MlpHidden128):
+    """03's paste cell left empty: MyLinear is not defined in the notebook."""
+
+    def __init__(self):
+        nn.Module.__init__(self)
+        self.flatten, self.relu = FlattenReshape(), ReluClamp()
+        self.linear1, self.linear2 = MyLinear(784, 100), MyLinear(100, 10)  # noqa: F821 - the mistake
+
+
 class ReluFloatMask(nn.Module):
     def forward(self, x):
         return x * (x > 0).float()
@@ -218,5 +227,7 @@ MISTAKES = [
     _mlp("no ReLU", MlpNoRelu, "structure", ["no self.relu"], 2.5),
     _mlp("a hidden layer of 128", MlpHidden128, "structure",
          ["self.linear1 is Iter2(784, 128), want Iter2(784, 100)", "self.linear2 is Iter2(128, 10)"], 2.5),
+    _mlp("MyLinear not pasted into 03", MlpMyLinearNotPasted, "structure",
+         ["paste your MyLinear from 02_iter2"], 4),
     _mlp("784 -> 10 -> 100", MlpSizesSwapped, "structure", ["self.linear1 is Iter2(784, 10), want Iter2(784, 100)"], 2.5),
 ]
