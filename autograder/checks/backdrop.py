@@ -48,6 +48,9 @@ FACTOR_2 = ("the decay is missing its factor 2: the gradient of wd * p**2 is 2 *
             "to the loss (autograd then gets the 2 right) instead of adding wd * p to the gradient")
 NO_DECAY = ("you left out the weight decay: add wd * sum((p ** 2).sum() for p in model.parameters()) "
             "to the loss")
+L1 = ("your step adds wd * sign(p): that is an L1 penalty, wd * p.abs().sum() (the gradient of |p| is sign(p)); "
+      "weight decay is the sum of squares: loss = F.cross_entropy(y_hat, y) + wd * sum((p ** 2).sum() for p in "
+      "model.parameters())")
 NO_GRAD_CONTEXT = ("you changed the parameters in place outside torch.no_grad(): autograd refuses that; "
                    "do the step inside `with torch.no_grad():`")
 
@@ -162,6 +165,19 @@ def _describe_step(step: Step) -> str:
     return ZEROED_FIRST if step.in_place else REBIND
 
 
+def _l1_penalty(step: Step, wd: float) -> bool:
+    """True when each parameter moved by -lr * (cross-entropy gradient + c * wd * sign(p)), c near 1: an L1 term."""
+    if wd <= 0:
+        return False
+    for d, g, s in zip(step.deltas, ce_gradients(), step.start):
+        extra = (-d / LR - g).flatten().double()
+        sign = s.flatten().double().sign()
+        c = float(extra @ sign) / max(float(sign @ sign), 1.0) / wd
+        if not (0.5 < c < 2.0) or float((extra - c * wd * sign).abs().max()) > 1e-3 * wd:
+            return False
+    return True
+
+
 def check_moves_parameters(update: Callable[..., Any]) -> None:
     """The parameters move by -lr * gradient, in place, every one of them (weight decay judged separately)."""
     step = observe(update)
@@ -177,7 +193,7 @@ def check_moves_parameters(update: Callable[..., Any]) -> None:
     if any(res > 1e-8 * scale for _, _, res in fits):
         raise CheckFailure(f"parameters after one step equal p - lr * p.grad (lr = {LR})",
                            "a change that is not a multiple of the gradient",
-                           "use the loss F.cross_entropy(model(x), y) + wd * sum of squares, call backward once, "
+                           L1 + "." if _l1_penalty(step, _wd_of(update)) else "use the loss F.cross_entropy(model(x), y) + wd * sum of squares, call backward once, "
                            "and subtract lr * p.grad from every parameter.")
     a = [f[0] for f in fits]
     if all(_close(v, LR, 1e-6) for v in a):
@@ -205,6 +221,7 @@ def _decay_factors(update: Callable[..., Any]) -> list[float]:
         if all(_close(a, 1.0, 1e-6) for a, _, _ in fits):
             return [b / a / wd for a, b, _ in fits]
     raise CheckFailure("a step whose weight decay can be measured", "a step that is not -lr * (gradient + decay)",
+                       L1 + "." if _l1_penalty(step, wd) else
                        "fix the failing parameter check first; this one then measures your decay term.")
 
 
@@ -248,10 +265,23 @@ def check_returns_float(update: Callable[..., Any]) -> None:
     if not isinstance(out, float):
         raise CheckFailure("a Python float (the loss)", f"{type(out).__name__}",
                            "return loss.item(), which also frees the graph.")
-    want = sgd_step(_model(), *_batch(), LR, wd=_wd_of(update))
-    if not any(abs(out - c) <= 1e-9 * max(1.0, abs(c)) for c in [want] + _candidate_losses(_wd_of(update))):
+    wd = _wd_of(update)
+    want = sgd_step(_model(), *_batch(), LR, wd=wd)
+    if not any(abs(out - c) <= 1e-9 * max(1.0, abs(c)) for c in [want] + _candidate_losses(wd)) \
+            and not _before_the_step_with_another_penalty(out, wd):
         raise CheckFailure(f"the loss before the step, {want:.10g}", f"{out:.10g}",
                            "return the loss you called backward on (computed before the step), as loss.item().")
+
+
+def _before_the_step_with_another_penalty(out: float, wd: float) -> bool:
+    """True when `out` is the loss before the step give or take a penalty of weight-decay size (an L1 term, say).
+
+    Such a penalty is the weight-decay check's business; this check only tells "before the step" from
+    "after": 10 * wd * sum(|p| + p**2) is 0.0016 for the check's model, the step changes the loss by 0.36.
+    """
+    params = list(_model().parameters())
+    slack = 10 * wd * sum(float(p.abs().sum() + (p * p).sum()) for p in params)
+    return abs(out - sgd_step(_model(), *_batch(), LR, wd=0.0)) <= slack
 
 
 def check_zero_grad(update: Callable[..., Any]) -> None:

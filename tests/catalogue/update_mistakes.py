@@ -103,6 +103,16 @@ def no_decay(x, y, lr):
     return loss.item()
 
 
+def l1_penalty(x, y, lr):
+    loss = F.cross_entropy(model(x), y) + wd * sum(p.abs().sum() for p in model.parameters())
+    loss.backward()
+    with torch.no_grad():
+        for p in model.parameters():
+            p -= lr * p.grad
+            p.grad.zero_()
+    return loss.item()
+
+
 def hard_coded_lr(x, y, lr):
     loss = F.cross_entropy(model(x), y) + wd * _w2()
     loss.backward()
@@ -174,6 +184,7 @@ MISTAKES = [
     _m("rebinding, then p.grad.zero_()", rebinds_p_then_zeroes, "moves_parameters", ["rebound", "in place"], 4),
     _m("p.grad.zero_() before the step", zeroes_before_step, "moves_parameters", ["zeroed p.grad before the step"], 1.5),
     _m("no weight decay", no_decay, "weight_decay", ["left out the weight decay"], 1),
+    _m("an L1 penalty wd * |p|", l1_penalty, "moves_parameters", ["L1 penalty", "sum of squares"], 2.5),
     _m("lr hard-coded to 0.02", hard_coded_lr, "moves_parameters", ["step size", "lr argument"], 1.5),
     _m("steps model.weight only", weight_only_step, "moves_parameters", ["only some parameters"], 1.5),
     _m("never zeroes the gradients", never_zeroes, "zero_grad", ["never zeroed the gradients"], 0.5),
