@@ -51,9 +51,13 @@ def load_into(layer: nn.Module, ref: nn.Module) -> None:
         swapped = isinstance(weight, torch.Tensor) and tuple(weight.shape) == tuple(ref.weight.shape)[::-1] \
             and weight.shape[0] != weight.shape[1]
         no_bias = ref.bias is not None and "bias" not in layer.state_dict()
+        plain = [n for n in ("weight", "bias") if isinstance(getattr(layer, n, None), torch.Tensor)
+                 and not isinstance(getattr(layer, n), nn.Parameter)]
         raise CheckFailure(f"nn.Linear's state_dict (keys {list(ref.state_dict())}) to load into your layer",
                            f"an error: {' '.join(str(e).split())[:240]}",
                            WRONG_LAYOUT if swapped else
+                           f"{' and '.join(plain)} {'is a plain tensor' if len(plain) == 1 else 'are plain tensors'}, "
+                           "not registered: wrap them, self.weight = nn.Parameter(...)." if plain else
                            "you forgot the bias parameter: self.bias = nn.Parameter(...) shaped (out_features,)."
                            if no_bias else
                            "name the parameters weight and bias, shaped like nn.Linear's, both nn.Parameters.") from e
@@ -180,6 +184,11 @@ def _forward_once(cls: Any, i: int, o: int, shape: tuple[int, ...], dtype: torch
     if isinstance(got, torch.Tensor) and tuple(got.shape) == tuple(want.shape) and not close(got, want):
         raise CheckFailure(f"output equal to nn.Linear's for input {tuple(x.shape)} ({dtype})",
                            f"max difference {max_diff(got, want):.3g}", _diagnose_forward(got, x, ref, cls))
+    if isinstance(got, torch.Tensor) and want.dim() != 2 and tuple(got.shape) == (want.numel() // o, o):
+        raise CheckFailure(f"output for input {tuple(x.shape)} shaped {tuple(want.shape)} (*, out_features)",
+                           f"shape {tuple(got.shape)}", "you reshaped the input to 2-D (x.reshape(-1, in_features) "
+                           "or x.view), losing its leading dimensions: x @ self.weight.T works on any (*, in_features) "
+                           "input as it is; drop the reshape.")
     if isinstance(got, torch.Tensor) and got.dim() == 2 and tuple(got.shape) == tuple(want.shape)[::-1]:
         raise CheckFailure(f"output for input {tuple(x.shape)} shaped {tuple(want.shape)} (batch, out_features)",
                            f"shape {tuple(got.shape)}", "you computed self.weight @ x.T, shaped (out_features, "

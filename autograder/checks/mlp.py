@@ -75,6 +75,10 @@ def explain_relu(exc: BaseException, cls: Any) -> str | None:
     return None
 
 
+KEPT_NEGATIVES = ("you kept the negatives and zeroed the positives, min(x, 0) (clamp(max=0)): ReLU is max(x, 0), "
+                  "x.clamp(min=0)")
+
+
 def check_relu_values(cls: Any) -> None:
     """ReLU equals torch.relu exactly over a sweep of shapes (0-D to 4-D) and float dtypes."""
     module = adapters.build(cls)
@@ -96,7 +100,8 @@ def check_relu_values(cls: Any) -> None:
                 raise CheckFailure(f"relu(x) for x shaped {shape} ({dtype})",
                                    f"max difference {max_diff(got, want):.3g}",
                                    "your negatives are not 0 (a leaky ReLU?): replace them by 0, e.g. x.clamp(min=0)."
-                                   if leaky else "keep positives, replace negatives by 0 (e.g. x.clamp(min=0)).")
+                                   if leaky else KEPT_NEGATIVES + "." if close(got, x.clamp(max=0), rtol=0, atol=0)
+                                   else "keep positives, replace negatives by 0 (e.g. x.clamp(min=0)).")
 
 
 def check_relu_safe(cls: Any) -> None:
@@ -134,8 +139,11 @@ def check_relu_grad(cls: Any) -> None:
     out.sum().backward()
     want = torch.tensor([0.0, 0.0, 1.0, 1.0], dtype=torch.float64)
     if x.grad is None or not close(x.grad, want, rtol=0, atol=0):
+        reversed_ = x.grad is not None and close(x.grad, 1 - want, rtol=0, atol=0)
         raise CheckFailure(f"d relu / dx = {want.tolist()} at x = {x.detach().tolist()}",
-                           f"{None if x.grad is None else x.grad.tolist()}", "use differentiable operations.")
+                           f"{None if x.grad is None else x.grad.tolist()}",
+                           KEPT_NEGATIVES + "." if reversed_ else
+                           "use differentiable operations (x.clamp(min=0), torch.where(x > 0, x, 0), x * (x > 0)).")
 
 
 def flatten_cases(seed: int) -> Iterator[tuple[tuple[int, ...], int, int]]:

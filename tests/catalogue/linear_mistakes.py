@@ -123,6 +123,21 @@ class MatrixOnly(Iter2):
         return out if self.bias is None else out + self.bias
 
 
+class ReshapeTo2D(Iter2):
+    def forward(self, x):
+        self.check(x)
+        out = x.reshape(-1, self.in_features) @ self.weight.T
+        return out if self.bias is None else out + self.bias
+
+
+class PlainTensors(Iter1):
+    def __init__(self, in_features, out_features):
+        nn.Module.__init__(self)
+        self.in_features, self.out_features = in_features, out_features
+        self.weight = torch.randn(out_features, in_features)
+        self.bias = torch.randn(out_features)
+
+
 class EinsumTwoD(Iter2):
     def forward(self, x):
         self.check(x)
@@ -352,12 +367,14 @@ MISTAKES = [
     _v1("assert on a bad size", AssertsOnBadInput, "bad_input", ["ValueError"], 1),
     _v1("ValueError without the size", ValueErrorWithoutSize, "bad_input", ["in_features"], 1),
     _v1("torch.rand init", RandUniform, "randn_init", ["torch.randn"], 3),
+    _v1("plain tensors, not nn.Parameter", PlainTensors, "parameters", ["nn.Parameter"], 6),
     _v1("zero bias", ZeroBias1, "randn_init", ["torch.randn(out_features)"], 3),
     _v1("F.linear", calls_f_linear(Iter1), "built_not_borrowed", ["required", "F.linear"], 10, borrowing=True),
     _v2("x @ self.weight (no .T)", no_transpose(Iter2), "forward", ["forgot the .T"], 5),
     _v2("weight (in, out) with x @ W", in_out_layout(Iter2, False), "parameters", ["(in_features, out_features)"], 5.5),
     _v2("x.shape[1] in the size check", ShapeOne, "forward", ["x.shape[-1]", "not x.shape[1]"], 2),
     _v2("x.mm: 2-D inputs only", MatrixOnly, "forward", ["x.mm", "leading dimensions"], 2),
+    _v2("x.reshape(-1, in_features): leading dims lost", ReshapeTo2D, "forward", ["losing its leading dimensions"], 2),
     _v2("einsum 'bi,oi->bo'", EinsumTwoD, "forward", ["einsum", "'...i,oi->...o'"], 2),
     _v2("self.bias = None, not registered", BiasNoneUnregistered, "no_bias", ["register_parameter('bias', None)"], 1),
     _v2("reset_parameters without the None guard", ResetWithoutGuard, "no_bias", ["if self.bias is not None"], 2.5),

@@ -32,6 +32,11 @@ class ReluTorchMaxDim(nn.Module):
         return torch.max(x, 0)
 
 
+class ReluKeepsNegatives(nn.Module):
+    def forward(self, x):
+        return x.clamp(max=0)
+
+
 class ReluInPlace(nn.Module):
     def forward(self, x):
         x[x < 0] = 0
@@ -195,6 +200,7 @@ MISTAKES = [
     _relu("F.relu", ReluFunctional, "built_not_borrowed", ["torch's relu"], 2, borrowing=True),
     _relu("Python's max(0, x)", ReluPythonMax, "values", ["Python's max(0, x)", "torch.maximum"], 2),
     _relu("torch.max(x, 0)", ReluTorchMaxDim, "values", ["torch.max(x, 0) reduces over dimension 0"], 2),
+    _relu("x.clamp(max=0): negatives kept", ReluKeepsNegatives, "values", ["kept the negatives", "clamp(min=0)"], 1.5),
     _relu("x[x < 0] = 0 in place", ReluInPlace, "safe", ["new tensor"], 1),
     _relu("leaky", ReluLeaky, "values", ["not 0"], 1.5),
     _relu("zeros on the CPU", ReluCpuZeros, "safe", ["zeros_like"], 0.5),
