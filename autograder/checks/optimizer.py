@@ -2,9 +2,10 @@
 
 Each check trains the same small float64 model on the same 5 batches twice, once with the student's
 optimizer and once with torch.optim's, and compares every parameter after every step (tolerance
-1e-5). When they differ, it replays known mistakes (the momentum buffer not kept, weight decay added
-after momentum, no bias correction, ...) and names the one that matches. Nothing here imports the
-reference solutions.
+1e-5); one check also changes the lr between steps, as a schedule does. When they differ, it replays
+known mistakes (the momentum buffer not kept, weight decay added after momentum, no bias correction,
+the lr kept from __init__, ...) and names the one that matches. Nothing here imports the reference
+solutions.
 """
 from __future__ import annotations
 
@@ -23,6 +24,7 @@ STEPS = 5
 LR = 0.37           # unusual values, so a hard-coded hyperparameter shows
 MOMENTUM = 0.8
 WD = 0.1
+SCHEDULES = {"sgd": (0.05, 0.2, 0.6, 0.37, 0.1), "adam": (0.002, 0.03, 0.01, 0.05, 0.001)}  # lr before each step
 TOL = {"rtol": 1e-5, "atol": 1e-5}
 OPTIM_SOURCE = r"\btorch\.optim\b|\boptim\.(?:SGD|Adam|AdamW|Optimizer)\b|\b_functional\b"
 _TORCH_DIR = str(Path(torch.__file__).resolve().parent)
@@ -58,12 +60,25 @@ def torch_optimizer(name: str) -> type:
     return cls
 
 
-def trajectory(make_opt: Callable[[nn.Module], Any], own_zero_grad: bool = False) -> Trajectory:
-    """Parameters after each of STEPS steps; gradients cleared by the check (or by opt.zero_grad())."""
+def set_lr(opt: Any, lr: float) -> None:
+    """What a schedule does between steps: torch.optim's param_groups[...]["lr"], or opt.lr."""
+    if isinstance(opt, torch.optim.Optimizer):
+        for group in opt.param_groups:
+            group["lr"] = lr
+    else:
+        opt.lr = lr
+
+
+def trajectory(make_opt: Callable[[nn.Module], Any], own_zero_grad: bool = False,
+               lrs: tuple[float, ...] | None = None) -> Trajectory:
+    """Parameters after each of STEPS steps; gradients cleared by the check (or by opt.zero_grad()); with lrs,
+    the lr is set to lrs[k] before step k."""
     model = make_model()
     opt = make_opt(model)
     out = []
-    for x, y in batches():
+    for k, (x, y) in enumerate(batches()):
+        if lrs:
+            set_lr(opt, lrs[k])
         if own_zero_grad:
             adapters.call(opt.zero_grad)
         else:
@@ -94,6 +109,7 @@ class Formula:
 
     def __init__(self, params: Any, kind: str, mistake: str = "", **hp: Any) -> None:
         self.params, self.kind, self.mistake, self.hp = list(params), kind, mistake, hp
+        self.lr = hp["lr"]     # a schedule changes it between steps; the "kept_lr" mistake ignores that
         self.state: dict[int, dict[str, Any]] = {}
 
     @torch.no_grad()
@@ -109,14 +125,24 @@ class Formula:
                 st["t"] += 1
             (self._sgd if self.kind == "sgd" else self._adam)(p, p.grad.clone(), st)
 
+    def _lr(self) -> float:
+        """The lr of this step: the current one, or the one given to __init__ for the "kept_lr" mistake."""
+        return self.hp["lr"] if self.mistake == "kept_lr" else self.lr
+
     def _sgd(self, p: torch.Tensor, g: torch.Tensor, st: dict) -> None:
-        lr, m, wd, bad = self.hp["lr"], self.hp.get("momentum", 0.0), self.hp.get("weight_decay", 0.0), self.mistake
+        lr, m, wd, bad = self._lr(), self.hp.get("momentum", 0.0), self.hp.get("weight_decay", 0.0), self.mistake
         if wd and bad != "wd_after":
             g = g - wd * p if bad == "wd_sign" else g + wd * p
+        if m and bad == "lr_in_buffer":
+            st["buf"] = lr * g if "buf" not in st else m * st["buf"] + lr * g
+            p -= st["buf"]
+            return
         if m and bad != "no_buffer":
             buf = st.get("buf")
             if bad == "dampening":
                 buf = (1 - m) * g if buf is None else m * buf + (1 - m) * g
+            elif bad == "dampening_first_g":
+                buf = g if buf is None else m * buf + (1 - m) * g
             else:
                 buf = g if buf is None else m * buf + g
             st["buf"] = buf
@@ -129,7 +155,7 @@ class Formula:
         p -= lr * g
 
     def _adam(self, p: torch.Tensor, g: torch.Tensor, st: dict) -> None:
-        lr, (b1, b2), eps = self.hp["lr"], self.hp.get("betas", (0.9, 0.999)), self.hp.get("eps", 1e-8)
+        lr, (b1, b2), eps = self._lr(), self.hp.get("betas", (0.9, 0.999)), self.hp.get("eps", 1e-8)
         wd, bad, t = self.hp.get("weight_decay", 0.0), self.mistake, st["t"]
         if bad == "swapped_betas":
             b1, b2 = b2, b1
@@ -145,11 +171,14 @@ class Formula:
         p -= lr * m_hat / denom
 
 
+EMA = ("momentum as an exponential moving average, buf = momentum * buf + (1 - momentum) * g: that is dampening, "
+       "which torch.optim.SGD leaves at 0; it uses buf = momentum * buf + g")
 SGD_MISTAKES = {
     "uphill": "a step uphill: p += lr * g moves along the gradient and increases the loss; subtract it",
     "no_buffer": "plain SGD: the momentum buffer is not kept from one step to the next (buf = g each step)",
     "wd_after": "weight decay added after momentum (torch adds wd * p to the gradient before the buffer)",
-    "dampening": "momentum as an average, buf = m * buf + (1 - m) * g (torch: buf = m * buf + g)",
+    "dampening": EMA,
+    "dampening_first_g": EMA,
     "wd_sign": "weight decay with the wrong sign (g - wd * p)",
 }
 ADAM_MISTAKES = {
@@ -163,6 +192,23 @@ ADAM_MISTAKES = {
 }
 
 
+# mistakes that show only when the lr changes between steps; each label is the whole hint
+SCHEDULE_MISTAKES = {
+    "sgd": {"kept_lr": "step() must read self.lr each time; you kept the lr from __init__, so setting opt.lr "
+                       "(a schedule) changed nothing",
+            "lr_in_buffer": "the velocity holds lr * g (buf = momentum * buf + lr * g), equal to torch's only while "
+                            "lr stays constant; keep buf = momentum * buf + g and step p -= self.lr * buf"},
+    "adam": {"kept_lr": "step() must read self.lr each time; you kept the lr from __init__, so setting opt.lr "
+                        "(a schedule) changed nothing"},
+}
+REBIND = ("you rebound the loop variable (p = p - lr * g) instead of updating the parameter in place: the model "
+          "keeps its old tensor; write p -= lr * g (or p.sub_(...)) under torch.no_grad()")
+NOTHING_KEPT = ("your optimizer keeps none of the model's parameters: named_parameters() and parameters() are "
+                "generators that can be read only once; turn params into a list once in __init__")
+PAIRS = ("it received (name, parameter) pairs from named_parameters(); accept both (Hint 1): "
+         "[p if isinstance(p, tuple) else (str(i), p) for i, p in enumerate(params)] gives pairs either way")
+
+
 def _student(cls: Any, style: str = "named", **hp: Any) -> Callable[[nn.Module], Any]:
     """A factory for the student's optimizer on a model, given named_parameters() or parameters()."""
     if not isinstance(cls, type):
@@ -174,34 +220,68 @@ def _student(cls: Any, style: str = "named", **hp: Any) -> Callable[[nn.Module],
     return make
 
 
-def named_mistake(got: Trajectory, kind: str, **hp: Any) -> str | None:
-    """The named mistake whose trajectory the student's equals, or None."""
-    mistakes = SGD_MISTAKES if kind == "sgd" else ADAM_MISTAKES
+def named_mistake(got: Trajectory, kind: str, lrs: tuple[float, ...] | None = None, **hp: Any) -> str | None:
+    """The named mistake whose trajectory the student's equals, or None (schedule mistakes only when lrs)."""
+    mistakes = dict(SGD_MISTAKES if kind == "sgd" else ADAM_MISTAKES)
+    if lrs:
+        mistakes = {**SCHEDULE_MISTAKES[kind], **mistakes}
     for mistake, label in mistakes.items():
-        if same(got, trajectory(lambda m: Formula(m.parameters(), kind, mistake, **hp))):
+        if same(got, trajectory(lambda m: Formula(m.parameters(), kind, mistake, **hp), lrs=lrs)):
             return label
     return None
 
 
-def compare_with_torch(cls: Any, kind: str, what: str, hint: str, **hp: Any) -> None:
-    """Fail unless the student's trajectory equals torch.optim's for these hyperparameters."""
+def _says(label: str, kind: str, hint: str) -> str:
+    """The hint for a named mistake: a schedule mistake's label is a whole sentence."""
+    return label + "." if label in SCHEDULE_MISTAKES[kind].values() else f"your step is {label}. {hint}"
+
+
+def _held_tensors(obj: Any, depth: int = 0) -> Iterator[torch.Tensor]:
+    """The tensors an optimizer keeps in its attributes, lists, tuples and dicts (a few levels deep)."""
+    if isinstance(obj, torch.Tensor):
+        yield obj
+        return
+    if depth > 4:
+        return
+    if isinstance(obj, dict):
+        items = list(obj.values())
+    elif isinstance(obj, (list, tuple)):
+        items = list(obj)
+    else:
+        items = list(getattr(obj, "__dict__", {}).values())
+    for item in items[:1000]:
+        yield from _held_tensors(item, depth + 1)
+
+
+def check_moves(got: Trajectory, make_opt: Callable[[nn.Module], Any], what: str) -> None:
+    """Fail when step() changed no parameter, naming why: a rebound local name, or no parameter kept."""
+    if not same(got, [[p.detach().clone() for p in make_model().parameters()]] * STEPS):
+        return
+    model = make_model()
+    ids = {id(p) for p in model.parameters()}
+    kept = any(id(t) in ids for t in _held_tensors(make_opt(model)))
+    raise CheckFailure(f"{what} to move the parameters", "no change after step()",
+                       (REBIND if kept else NOTHING_KEPT) + ".")
+
+
+def compare_with_torch(cls: Any, kind: str, what: str, hint: str, lrs: tuple[float, ...] | None = None,
+                       **hp: Any) -> None:
+    """Fail unless the student's trajectory equals torch.optim's for these hyperparameters (and lr schedule)."""
     torch_cls = torch_optimizer("SGD" if kind == "sgd" else "Adam")
-    got = trajectory(_student(cls, **hp))
-    want = trajectory(lambda m: torch_cls(m.parameters(), **hp))
-    if not same(want, trajectory(lambda m: Formula(m.parameters(), kind, **hp))):
+    got = trajectory(_student(cls, **hp), lrs=lrs)
+    want = trajectory(lambda m: torch_cls(m.parameters(), **hp), lrs=lrs)
+    if not same(want, trajectory(lambda m: Formula(m.parameters(), kind, **hp), lrs=lrs)):
         raise CheckFailure(f"the genuine torch.optim.{torch_cls.__name__}", "one that disagrees with its textbook "
                            "formula (was torch.optim changed in this kernel?)", "restart the kernel and run again.")
     if same(got, want):
         return
-    label = named_mistake(got, kind, **hp)
+    expected = f"{what} to follow torch.optim.{torch_cls.__name__}({_fmt(hp)}) for {STEPS} steps" + \
+        (f" with lr set to {', '.join(map(str, lrs))} before them" if lrs else "")
+    label = named_mistake(got, kind, lrs, **hp)
     if label:
-        raise CheckFailure(f"{what} to follow torch.optim.{torch_cls.__name__}({_fmt(hp)}) for {STEPS} steps",
-                           label, f"your step is {label}. {hint}")
-    if same(got, [[p.detach().clone() for p in make_model().parameters()]] * STEPS):
-        raise CheckFailure(f"{what} to move the parameters", "no change after step()",
-                           "update p in place under torch.no_grad() (p -= ...), not a local name (p = p - ...).")
-    raise CheckFailure(f"{what} to follow torch.optim.{torch_cls.__name__}({_fmt(hp)}) for {STEPS} steps "
-                       f"(tolerance {TOL['atol']:g})", first_difference(got, want), hint)
+        raise CheckFailure(expected, label, _says(label, kind, hint))
+    check_moves(got, _student(cls, **hp), what)
+    raise CheckFailure(f"{expected} (tolerance {TOL['atol']:g})", first_difference(got, want), hint)
 
 
 def _fmt(hp: dict) -> str:
@@ -244,6 +324,7 @@ def check_sgd_params(cls: Any) -> None:
             if label:
                 raise CheckFailure(f"SGD(model.{call}, lr={LR}) to train like torch.optim.SGD", label,
                                    f"your step is {label}.")
+            check_moves(got, _student(cls, style, lr=LR), f"SGD(model.{call}, lr={LR})")
             raise CheckFailure(f"SGD(model.{call}, lr={LR}) to train like torch.optim.SGD",
                                first_difference(got, want),
                                "turn the generator into a list once in __init__ (it can be read only once); for "
@@ -267,8 +348,26 @@ def check_sgd_weight_decay(cls: Any) -> None:
                        weight_decay=WD)
 
 
+def explain_pairs(exc: BaseException, cls: Any) -> str | None:
+    """Names an error on named_parameters()'s (name, tensor) pairs when the same class runs on parameters()."""
+    if "tuple" not in str(exc):
+        return None
+    try:
+        trajectory(_student(cls, "plain", lr=0.01))
+    except Exception:  # noqa: BLE001 - it fails on plain tensors too: some other mistake
+        return None
+    return PAIRS + "."
+
+
+def check_sgd_lr_schedule(cls: Any) -> None:
+    """self.lr changed between steps (a schedule) is used by the next step, like torch.optim.SGD's param_groups."""
+    compare_with_torch(cls, "sgd", "SGD", "read self.lr in step(), each time.", lrs=SCHEDULES["sgd"], lr=LR)
+    compare_with_torch(cls, "sgd", "SGD with momentum", SGD_HINT, lrs=SCHEDULES["sgd"], lr=LR, momentum=MOMENTUM)
+
+
 def _check_zero_grad(cls: Any, kind: str, **hp: Any) -> None:
-    """zero_grad() leaves every gradient None or zero, so the next backward() does not accumulate."""
+    """zero_grad() leaves every gradient None or zero, and training with it equals training with the gradients
+    cleared by the check: judged against the student's own step(), so a mistake in step() costs only its checks."""
     model = make_model()
     opt = _student(cls, **hp)(model)
     x, y = next(batches())
@@ -278,11 +377,14 @@ def _check_zero_grad(cls: Any, kind: str, **hp: Any) -> None:
     if left:
         raise CheckFailure("every p.grad None or zero after zero_grad()", f"gradients left in {left}",
                            "for every parameter: p.grad = None (or p.grad.zero_()).")
-    torch_cls = torch_optimizer("SGD" if kind == "sgd" else "Adam")
+    try:
+        want = trajectory(_student(cls, **hp))
+    except Exception:  # noqa: BLE001 - step() itself fails: its own checks say why
+        return
     got = trajectory(_student(cls, **hp), own_zero_grad=True)
-    want = trajectory(lambda m: torch_cls(m.parameters(), **hp), own_zero_grad=True)
     if not same(got, want):
-        raise CheckFailure("training with your zero_grad() to follow torch.optim's", first_difference(got, want),
+        raise CheckFailure("training with your zero_grad() to equal training with the gradients cleared by the check",
+                           first_difference(got, want),
                            "zero_grad() clears .grad of every parameter and nothing else (not the momentum buffers).")
 
 
@@ -310,13 +412,19 @@ def check_sgd_no_graph(cls: Any) -> None:
 def sgd_checks() -> list[Check]:
     """SGD: 5 points."""
     return [Check("sgd.not_torch", "your own SGD, not torch.optim's", 0, check_sgd_not_torch, gate=True),
-            Check("sgd.params", "takes named_parameters() or parameters()", 0.5, check_sgd_params),
-            Check("sgd.plain", "lr only: 5 steps equal torch.optim.SGD's", 1.5, check_sgd_plain),
-            Check("sgd.momentum", "momentum: 5 steps equal torch.optim.SGD's", 1, check_sgd_momentum),
+            Check("sgd.params", "takes named_parameters() or parameters()", 0.5, check_sgd_params,
+                  explain=explain_pairs),
+            Check("sgd.plain", "lr only: 5 steps equal torch.optim.SGD's", 1, check_sgd_plain, explain=explain_pairs),
+            Check("sgd.momentum", "momentum: 5 steps equal torch.optim.SGD's", 1, check_sgd_momentum,
+                  explain=explain_pairs),
             Check("sgd.weight_decay", "weight decay (with and without momentum) equals torch's", 1,
-                  check_sgd_weight_decay),
-            Check("sgd.zero_grad", "zero_grad() clears every gradient", 0.5, check_sgd_zero_grad),
-            Check("sgd.no_graph", "step() keeps parameters as leaves (no_grad)", 0.5, check_sgd_no_graph)]
+                  check_sgd_weight_decay, explain=explain_pairs),
+            Check("sgd.lr_schedule", "lr changed between steps (a schedule) as in torch.optim.SGD", 0.5,
+                  check_sgd_lr_schedule, explain=explain_pairs),
+            Check("sgd.zero_grad", "zero_grad() clears every gradient", 0.5, check_sgd_zero_grad,
+                  explain=explain_pairs),
+            Check("sgd.no_graph", "step() keeps parameters as leaves (no_grad)", 0.5, check_sgd_no_graph,
+                  explain=explain_pairs)]
 
 
 # ---- Adam -----------------------------------------------------------------------------------------
@@ -345,6 +453,11 @@ def check_adam_weight_decay(cls: Any) -> None:
     compare_with_torch(cls, "adam", "Adam with weight decay", ADAM_HINT, lr=0.01, weight_decay=WD)
 
 
+def check_adam_lr_schedule(cls: Any) -> None:
+    """self.lr changed between steps (a schedule) is used by the next step, like torch.optim.Adam's param_groups."""
+    compare_with_torch(cls, "adam", "Adam", "read self.lr in step(), each time.", lrs=SCHEDULES["adam"], lr=0.01)
+
+
 def check_adam_zero_grad(cls: Any) -> None:
     """zero_grad() leaves every gradient None or zero."""
     _check_zero_grad(cls, "adam", lr=0.01)
@@ -353,10 +466,14 @@ def check_adam_zero_grad(cls: Any) -> None:
 def adam_checks() -> list[Check]:
     """Adam: 3 points."""
     return [Check("adam.not_torch", "your own Adam, not torch.optim's", 0, check_adam_not_torch, gate=True),
-            Check("adam.defaults", "default betas and eps: 5 steps equal torch.optim.Adam's", 1.5,
-                  check_adam_defaults),
-            Check("adam.hyperparameters", "betas and eps used as given", 0.5, check_adam_hyperparameters),
+            Check("adam.defaults", "default betas and eps: 5 steps equal torch.optim.Adam's", 1,
+                  check_adam_defaults, explain=explain_pairs),
+            Check("adam.hyperparameters", "betas and eps used as given", 0.5, check_adam_hyperparameters,
+                  explain=explain_pairs),
             Check("adam.weight_decay", "weight decay as torch.optim.Adam (L2, not AdamW)", 0.5,
-                  check_adam_weight_decay),
-            Check("adam.zero_grad", "zero_grad() clears every gradient", 0.5, check_adam_zero_grad)]
+                  check_adam_weight_decay, explain=explain_pairs),
+            Check("adam.lr_schedule", "lr changed between steps (a schedule) as in torch.optim.Adam", 0.5,
+                  check_adam_lr_schedule, explain=explain_pairs),
+            Check("adam.zero_grad", "zero_grad() clears every gradient", 0.5, check_adam_zero_grad,
+                  explain=explain_pairs)]
 

@@ -70,10 +70,10 @@ class SGDIdKeys:
     """State keyed by id(p), updated through p.data."""
 
     def __init__(self, params, lr, momentum=0.0, weight_decay=0.0):
-        self.params, self.hp, self.state = _tensors(params), (lr, momentum, weight_decay), {}
+        self.params, self.lr, self.hp, self.state = _tensors(params), lr, (momentum, weight_decay), {}
 
     def step(self):
-        lr, m, wd = self.hp
+        lr, (m, wd) = self.lr, self.hp
         for p in self.params:
             g = p.grad.data + wd * p.data
             if m:
@@ -86,7 +86,7 @@ class SGDIdKeys:
 
 
 class SGDLrInBuffer:
-    """The velocity holds lr * g (equal to torch's while lr is constant, as in the checks)."""
+    """The velocity holds lr * g: equal to torch's while lr is constant, not under a schedule."""
 
     def __init__(self, params, lr, momentum=0.0, weight_decay=0.0):
         self.params, self.lr, self.momentum, self.wd = _tensors(params), lr, momentum, weight_decay
@@ -423,7 +423,7 @@ WRONG = [
     _w("sgd", "p += lr * g (uphill)", SGDUphill, "params", "uphill"),
     _w("sgd", "momentum buffer not kept", SGDNoBuffer, "momentum", "not kept"),
     _w("sgd", "weight decay after momentum", SGDDecayAfterMomentum, "weight_decay", "after momentum"),
-    _w("sgd", "momentum as an average", SGDDampening, "momentum", "as an average"),
+    _w("sgd", "momentum as an average", SGDDampening, "momentum", "exponential moving average"),
     _w("sgd", "weight decay sign", SGDDecaySign, "weight_decay", "wrong sign"),
     _w("sgd", "zero_grad: first parameter only", SGDZeroGradFirstOnly, "zero_grad", "gradients left"),
     _w("sgd", "zero_grad: p.grad * 0 discarded", SGDZeroGradNoop, "zero_grad", "gradients left"),
@@ -434,6 +434,7 @@ WRONG = [
     _w("sgd", "tensors only", SGDTensorsOnly, "params", "AttributeError"),
     _w("sgd", "lr hard-coded", SGDFixedLr, "plain", "after step 1"),
     _w("sgd", "Nesterov instead", SGDNesterov, "momentum", "after step 1"),
+    _w("sgd", "lr inside the velocity (breaks a schedule)", SGDLrInBuffer, "lr_schedule", "velocity holds lr * g"),
     _w("sgd", "wraps torch.optim.SGD", SGDWrapsTorch, "not_torch", "torch.optim"),
     _w("sgd", "subclasses torch.optim.SGD", SGDSubclass, "not_torch", "subclass of torch.optim.Optimizer"),
     _w("sgd", "the reference", _reference("SGD"), "not_torch", "reference"),
@@ -456,7 +457,6 @@ CORRECT = [
     Correct("sgd", "dict of velocities", SGD, M),
     Correct("sgd", "zero buffers, add_(alpha=)", SGDZerosBuffer, M),
     Correct("sgd", "id keys through .data", SGDIdKeys, M),
-    Correct("sgd", "lr inside the velocity", SGDLrInBuffer, M),
     Correct("adam", "the formula", Adam, M),
     Correct("adam", "torch's arithmetic", AdamTorchForm, M),
     Correct("adam", "lerp_", AdamLerp, M),
