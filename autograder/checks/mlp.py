@@ -75,6 +75,7 @@ def explain_relu(exc: BaseException, cls: Any) -> str | None:
     return None
 
 
+NOT_A_TENSOR = "return one tensor shaped like x (torch.max(x, 0) returns (values, indices)): x.clamp(min=0)"
 KEPT_NEGATIVES = ("you kept the negatives and zeroed the positives, min(x, 0) (clamp(max=0)): ReLU is max(x, 0), "
                   "x.clamp(min=0)")
 
@@ -111,6 +112,8 @@ def check_relu_safe(cls: Any) -> None:
         x = relu_input((4, 5), dtype, 0)
         before = x.clone()
         got = adapters.call(module, x)
+        if not isinstance(got, torch.Tensor):
+            raise CheckFailure(f"a {dtype} tensor shaped like x", f"a {type(got).__name__}", NOT_A_TENSOR + ".")
         if not identical(x, before):
             raise CheckFailure("the input left unchanged", "the input was modified in place",
                                "return a new tensor: no x.clamp_(), x[x < 0] = 0 or x *= ... .")
@@ -133,7 +136,9 @@ def check_relu_grad(cls: Any) -> None:
     module = adapters.build(cls)
     x = torch.tensor([-3.0, -0.5, 0.5, 2.0], dtype=torch.float64, requires_grad=True)
     out = adapters.call(module, x)
-    if not isinstance(out, torch.Tensor) or out.grad_fn is None:
+    if not isinstance(out, torch.Tensor):
+        raise CheckFailure("a tensor connected to the autograd graph", f"a {type(out).__name__}", NOT_A_TENSOR + ".")
+    if out.grad_fn is None:
         raise CheckFailure("an output connected to the autograd graph", "no grad_fn",
                            "do not use .data, .detach() or torch.no_grad() in forward.")
     out.sum().backward()
@@ -259,8 +264,11 @@ def check_flatten_safe(cls: Any) -> None:
     if not isinstance(out, torch.Tensor) or out.dtype != torch.float64:
         raise CheckFailure("a float64 output for a float64 input", f"{getattr(out, 'dtype', type(out))}",
                            "reshape; do not convert dtypes.")
-    expect_close("Flatten() on a non-contiguous input x.transpose(1, 2)", out, torch.flatten(x, 1),
-                 NOT_CONTIGUOUS + ".", torch.float64)
+    want = torch.flatten(x, 1)
+    expect_close("Flatten() on a non-contiguous input x.transpose(1, 2)", out, want,
+                 "the same shape mistake as in Flatten() above: fix that one first." if out.shape != want.shape else
+                 "the elements came out in the wrong order: x.reshape(...) keeps x's logical order, also for a "
+                 "non-contiguous input (do not read its storage directly).", torch.float64)
     x = torch.randn(2, 3, 4, dtype=torch.float64, requires_grad=True)
     out = adapters.call(module, x)
     if out.grad_fn is None:
