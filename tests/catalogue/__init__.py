@@ -69,5 +69,5 @@ class Mistake:
 
 def all_mistakes() -> list[Mistake]:
     """Every common mistake in the catalogue."""
-    from . import linear_mistakes, mlp_mistakes, update_mistakes
-    return update_mistakes.MISTAKES + linear_mistakes.MISTAKES + mlp_mistakes.MISTAKES
+    from . import backprop_cases, linear_mistakes, mlp_mistakes, update_mistakes
+    return update_mistakes.MISTAKES + linear_mistakes.MISTAKES + mlp_mistakes.MISTAKES + backprop_cases.MISTAKES
