@@ -1,12 +1,14 @@
 """What every notebook does first: seeds, device, plotting defaults, and an early import of the checks."""
 from __future__ import annotations
 
+import contextlib
 import gc
 import os
 import random
 import sys
 
 from pathlib import Path
+from typing import Any, Iterator
 
 import numpy as np
 import torch
@@ -102,3 +104,44 @@ def setup_notebook(seed: int = SEED) -> torch.device:
     if warning:
         print(warning)
     return device
+
+
+_SKIPPED: list[str] = []   # the cells skip_if_broken skipped in this kernel, so later cells can say why they fail
+
+
+def _names(obj: Any) -> str:
+    """'Mse', or 'Relu / Sigmoid' for a tuple of classes."""
+    objs = obj if isinstance(obj, (tuple, list)) else (obj,)
+    return " / ".join(getattr(o, "__name__", type(o).__name__) for o in objs)
+
+
+def broken_exercise(exercises: dict[str, Any]) -> str | None:
+    """One sentence naming the first of these exercises (check id -> your class) whose self-check fails, if any."""
+    from .checks import check_report
+    for exercise, obj in exercises.items():
+        report = check_report(exercise, obj)
+        if not report.passed:
+            return (f"your {_names(obj)} fails its self-check ({exercise}: {report.score:g} / {report.max_score:g} "
+                    f"points): fix it as that self-check says, rerun its cell, then this one")
+    return None
+
+
+@contextlib.contextmanager
+def skip_if_broken(**exercises: Any) -> Iterator[None]:
+    """Run a cell that uses your classes (check id=class, as in self_check); if it fails, say which class, go on.
+
+    When the cell raises, the self-checks of the given exercises run again quietly: the first one that fails
+    is named in one printed line instead of a traceback, so Run All goes on to the next cell. A cell that
+    needs a skipped cell's results says so. An error that no failing self-check explains is raised as usual.
+    """
+    try:
+        yield
+    except Exception as exc:  # noqa: BLE001 - whatever the student's classes raise, name the class instead
+        error = f"{type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}"
+        why = broken_exercise(exercises)
+        if why is None and isinstance(exc, NameError) and _SKIPPED:
+            why = "it needs the results of a cell above that was skipped"
+        if why is None:
+            raise
+        _SKIPPED.append(why)
+        print(f"Skipped this cell: {why}. (It stopped at {error}.)")

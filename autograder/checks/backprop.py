@@ -6,6 +6,7 @@ so its grade does not depend on the student's layers. Nothing here imports the r
 """
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Any, Callable, Sequence
 
@@ -344,11 +345,17 @@ def _lin(inp: torch.Tensor, w: torch.Tensor, b: torch.Tensor) -> torch.Tensor:
     return inp @ w + b
 
 
-def _run_lin(cls: type, shape: tuple[int, int, int], seed: int) -> tuple[list, list, list]:
-    """(student's grads [inp.g, w.g, b.g], autograd's, inputs [inp, w, b, out_g]) for one shape."""
+def _run_lin(cls: type, shape: tuple[int, int, int], seed: int,
+             earlier: torch.Tensor | None = None) -> tuple[list, list, list]:
+    """(student's grads [inp.g, w.g, b.g], autograd's, inputs [inp, w, b, out_g]) for one shape.
+
+    With `earlier` (an out.g), the layer first runs one backward pass on another input, as a training loop does.
+    """
     inp, w, b, out_g = lin_params(*shape, seed=seed)
     x, wc, bc = inp.clone(), w.clone(), b.clone()
     layer = cls(wc, bc)
+    if earlier is not None:
+        run_bwd(layer, [rand(*inp.shape, seed=seed + 7)], earlier.clone())
     run_bwd(layer, [x], out_g.clone())
     hint = "in bwd set inp.g, self.w.g and self.b.g"
     got = [_g_of(x, "inp.g", hint), _g_of(wc, "w.g", hint), _g_of(bc, "b.g", hint)]
@@ -373,6 +380,49 @@ def _lin_grad(cls: Any, which: int) -> None:
         ][which]
         expect_grad(name, got[which], want[which], hint, mistakes,
                     where=f" (batch {shape[0]}, in {shape[1]}, out {shape[2]})")
+    if which:
+        _lin_second_call(cls, which)
+
+
+def _lin_second_call(cls: type, which: int) -> None:
+    """w.g or b.g after a second backward pass of one layer is that pass's own gradient, not a running sum."""
+    shape, seed = LIN_SHAPES[2], 90
+    earlier_g = rand(shape[0], shape[2], seed=seed + 8)
+    got, want, (inp, w, b, _) = _run_lin(cls, shape, seed=seed, earlier=earlier_g)
+    before = autograd_vjp(_lin, [rand(*inp.shape, seed=seed + 7), w, b], earlier_g)
+    param = "w" if which == 1 else "b"
+    accumulated = (f"the sum of this pass's and the previous pass's gradients: on a second backward pass your bwd "
+                   f"adds to {param}.g (+=, accumulation) instead of storing a new tensor, so training would step "
+                   "with the sum of every earlier step's gradients")
+    expect_grad(f"{param}.g", got[which], want[which],
+                f"store a new tensor on every call, self.{param}.g = ..., never self.{param}.g += ... "
+                "(.g is not PyTorch's .grad, which accumulates until zero_grad()).",
+                [(accumulated, lambda: want[which] + before[which])],
+                where=f" after a second backward pass of the same layer (batch {shape[0]}, in {shape[1]}, "
+                      f"out {shape[2]})")
+
+
+LIN_DIMS = {"batch": 8, "in": 784, "out": 50}    # LIN_SHAPES[0]: the sizes in an error message name themselves
+TRANSPOSE_W = "the shapes say you need the transpose: inp.g = out.g @ self.w.T, (batch, out) @ (out, in) = (batch, in)"
+TRANSPOSE_INP = "the shapes say you need the transpose: self.w.g = inp.T @ out.g, (in, batch) @ (batch, out) = (in, out)"
+LIN_PRODUCTS = {   # (mat1, mat2) of a failed matrix product -> the sentence naming the missing or extra transpose
+    (("batch", "out"), ("in", "out")): TRANSPOSE_W,
+    (("in", "out"), ("batch", "out")): TRANSPOSE_W,
+    (("batch", "in"), ("batch", "out")): TRANSPOSE_INP,
+    (("batch", "out"), ("batch", "in")): TRANSPOSE_INP,
+    (("batch", "in"), ("out", "in")): "w is stored (in, out), so forward needs no transpose: inp @ self.w + self.b",
+}
+
+
+def explain_lin(exc: BaseException, cls: Any) -> str | None:
+    """Name the transpose that a failed matrix product in Lin calls for, from the shapes in the error."""
+    found = re.search(r"\((\d+)x(\d+) and (\d+)x(\d+)\)", str(exc))
+    if not found:
+        return None
+    names = {size: name for name, size in LIN_DIMS.items()}
+    a, b, c, d = (names.get(int(n)) for n in found.groups())
+    hint = LIN_PRODUCTS.get(((a, b), (c, d)))
+    return f"({a}, {b}) @ ({c}, {d}) cannot be multiplied: {hint}." if hint else None
 
 
 def check_lin_by_hand(cls: Any) -> None:
@@ -444,13 +494,18 @@ def lin_checks() -> list[Check]:
     """Lin: 5 points."""
     return [Check("lin_bwd.by_hand", "gradients by hand (no autograd, not the reference)", 0, check_lin_by_hand,
                   gate=True),
-            Check("lin_bwd.forward", "forward = inp @ w + b (w shaped (in, out))", 0.5, check_lin_forward),
-            Check("lin_bwd.input_grad", "inp.g equals autograd's (batch 8, 1 and 4)", 1, check_lin_input_grad),
-            Check("lin_bwd.weight_grad", "w.g equals autograd's, shaped like w", 1.5, check_lin_weight_grad),
-            Check("lin_bwd.bias_grad", "b.g equals autograd's (summed over the batch)", 1, check_lin_bias_grad),
+            Check("lin_bwd.forward", "forward = inp @ w + b (w shaped (in, out))", 0.5, check_lin_forward,
+                  explain=explain_lin),
+            Check("lin_bwd.input_grad", "inp.g equals autograd's (batch 8, 1 and 4)", 1, check_lin_input_grad,
+                  explain=explain_lin),
+            Check("lin_bwd.weight_grad", "w.g equals autograd's, shaped like w", 1.5, check_lin_weight_grad,
+                  explain=explain_lin),
+            Check("lin_bwd.bias_grad", "b.g equals autograd's (summed over the batch)", 1, check_lin_bias_grad,
+                  explain=explain_lin),
             Check("lin_bwd.finite_difference", "w.g and b.g agree with central differences", 0.5,
-                  check_lin_finite_difference),
-            Check("lin_bwd.untouched", "inp, w, b and out.g left unchanged", 0.5, check_lin_untouched)]
+                  check_lin_finite_difference, explain=explain_lin),
+            Check("lin_bwd.untouched", "inp, w, b and out.g left unchanged", 0.5, check_lin_untouched,
+                  explain=explain_lin)]
 
 
 # ---- Mse ------------------------------------------------------------------------------------------
@@ -469,6 +524,30 @@ def check_mse_by_hand(cls: Any) -> None:
     _by_hand([cls], lambda: run_bwd(build(cls), [rand(4, 1, seed=1), rand(4, seed=2)], None))
 
 
+MSE_NO_OUT_G = ("the loss is the last layer: nothing sets out.g for it, and its gradient starts the chain: "
+                "inp.g = 2 * (inp - targ) / n (d loss / d inp), without out.g")
+MSE_BROADCAST = ("inp (n, 1) minus targ (n,) broadcasts to an (n, n) matrix of every difference: give targ inp's "
+                 "shape first, e.g. targ.view_as(inp), then .pow(2).mean()")
+
+
+def explain_mse(exc: BaseException, cls: Any) -> str | None:
+    """Name the mistake of a bwd that reads out.g, which nothing sets for the loss."""
+    if isinstance(exc, AttributeError) and "'g'" in str(exc):
+        return MSE_NO_OUT_G + "."
+    return None
+
+
+def _mse_forward_hint(got: Any, inp: torch.Tensor, targ: torch.Tensor) -> str:
+    """The hint for a wrong loss: name the (n, 1) - (n,) broadcast or the missing mean when the value shows it."""
+    if isinstance(got, torch.Tensor) and got.numel() == 1 and inp.shape != targ.shape:
+        if close(got.reshape(()), (inp - targ).pow(2).mean(), **TOL):
+            return MSE_BROADCAST + "."
+    if isinstance(got, torch.Tensor) and got.numel() == 1 and close(got.reshape(()), _mse(inp, targ) * inp.numel(),
+                                                                    **TOL):
+        return "you summed the squares: the mean divides by n = inp.numel(), e.g. .pow(2).mean()."
+    return "the mean of (inp - targ.view_as(inp)).pow(2): give targ inp's shape before subtracting."
+
+
 def check_mse_forward(cls: Any) -> None:
     """Mse.forward(inp, targ) equals F.mse_loss, for inp (n, 1) with targ (n,) and for equal shapes."""
     cls, = _classes(cls, ["Mse"])
@@ -480,8 +559,7 @@ def check_mse_forward(cls: Any) -> None:
             raise CheckFailure(f"the mean squared error {float(want):.6g} for inp {si} and targ {st}",
                                f"{float(got.reshape(-1)[0]) if isinstance(got, torch.Tensor) and got.numel() else got!r}"
                                + (f" (shape {tuple(got.shape)})" if isinstance(got, torch.Tensor) else ""),
-                               "(inp.squeeze(-1) - targ) broadcasts (n, 1) - (n,) to (n, n): give both the same "
-                               "shape first, e.g. targ.view_as(inp), then .pow(2).mean().")
+                               _mse_forward_hint(got, inp, targ))
 
 
 def check_mse_grad(cls: Any) -> None:
@@ -513,8 +591,10 @@ def mse_checks() -> list[Check]:
                   gate=True),
             Check("mse_bwd.forward", "forward equals F.mse_loss ((n, 1) vs (n,), and equal shapes)", 0.5,
                   check_mse_forward),
-            Check("mse_bwd.grad", "inp.g equals autograd's (2/n, shaped like inp)", 1, check_mse_grad),
-            Check("mse_bwd.untouched", "inp and targ left unchanged", 0.5, check_mse_untouched)]
+            Check("mse_bwd.grad", "inp.g equals autograd's (2/n, shaped like inp)", 1, check_mse_grad,
+                  explain=explain_mse),
+            Check("mse_bwd.untouched", "inp and targ left unchanged", 0.5, check_mse_untouched,
+                  explain=explain_mse)]
 
 
 # ---- Model ----------------------------------------------------------------------------------------

@@ -69,5 +69,6 @@ class Mistake:
 
 def all_mistakes() -> list[Mistake]:
     """Every common mistake in the catalogue."""
-    from . import linear_mistakes, mlp_mistakes, optimizer_mistakes, update_mistakes
-    return update_mistakes.MISTAKES + linear_mistakes.MISTAKES + mlp_mistakes.MISTAKES + optimizer_mistakes.MISTAKES
+    from . import backprop_cases, linear_mistakes, mlp_mistakes, optimizer_mistakes, update_mistakes
+    return (update_mistakes.MISTAKES + linear_mistakes.MISTAKES + mlp_mistakes.MISTAKES + backprop_cases.MISTAKES
+            + optimizer_mistakes.MISTAKES)

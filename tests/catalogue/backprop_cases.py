@@ -5,7 +5,7 @@ import torch
 import torch.nn.functional as F
 from einops import rearrange, reduce
 
-from . import Correct, Wrong
+from . import Correct, Mistake, Wrong
 
 M = "backprop"
 
@@ -360,6 +360,19 @@ class LinInputNoTranspose(Lin):
         self.b.g = out.g.sum(0)
 
 
+class LinAccumulates(Lin):
+    """Gradients summed over calls, as PyTorch's .grad is: right once, wrong from the second step of training on."""
+
+    def __init__(self, w, b):
+        super().__init__(w, b)
+        self.w.g, self.b.g = torch.zeros_like(w), torch.zeros_like(b)
+
+    def bwd(self, out, inp):
+        inp.g = out.g @ self.w.T
+        self.w.g += inp.T @ out.g
+        self.b.g += out.g.sum(0)
+
+
 class LinWeightMean(Lin):
     def bwd(self, out, inp):
         super().bwd(out, inp)
@@ -493,6 +506,16 @@ class MseTargShape(Mse):
 class MseReadsOutG(Mse):
     def bwd(self, out, inp, targ):
         inp.g = out.g * 2 * (inp - targ.view_as(inp)) / inp.numel()
+
+
+class MseNoViewAs(Mse):
+    """The walkthrough's Mse: (n, 1) - (n,) in forward and in bwd."""
+
+    def forward(self, inp, targ):
+        return (inp - targ).pow(2).mean()
+
+    def bwd(self, out, inp, targ):
+        inp.g = 2 * (inp - targ) / inp.numel()
 
 
 # ---- Model --------------------------------------------------------------------------------------
@@ -705,4 +728,17 @@ CORRECT = [
     Correct("model_backward", "[::-1]", ModelSlice, M),
     Correct("model_backward", "index loop and functools.reduce", ModelIndexLoop, M),
     Correct("model_backward", "one loop over loss and layers", ModelAllModules, M),
+]
+
+MISTAKES = [
+    Mistake("lin_bwd", "inp.g = out.g @ self.w (no .T)", LinInputNoTranspose, "input_grad",
+            ("the shapes say you need the transpose", "inp.g = out.g @ self.w.T"), 4.5, M),
+    Mistake("lin_bwd", "w.g and b.g accumulate with +=", LinAccumulates, "weight_grad",
+            ("second backward pass", "+=", "accumulation"), 2.5, M),
+    Mistake("mse_bwd", "bwd multiplies by out.g", MseReadsOutG, "grad",
+            ("the loss is the last layer", "nothing sets out.g", "starts the chain"), 1.5, M),
+    Mistake("mse_bwd", "(n, 1) - (n,) in forward", MseBroadcasts, "forward",
+            ("inp (n, 1) minus targ (n,)", "(n, n)", "targ.view_as(inp)"), 0.5, M),
+    Mistake("mse_bwd", "(n, 1) - (n,) in forward and bwd", MseNoViewAs, "forward",
+            ("inp (n, 1) minus targ (n,)", "(n, n)"), 1.5, M),
 ]
