@@ -403,7 +403,8 @@ def _lin_second_call(cls: type, which: int) -> None:
 
 
 LIN_DIMS = {"batch": 8, "in": 784, "out": 50}    # LIN_SHAPES[0]: the sizes in an error message name themselves
-TRANSPOSE_W = "the shapes say you need the transpose: inp.g = out.g @ self.w.T, (batch, out) @ (out, in) = (batch, in)"
+TRANSPOSE_W = ("the shapes say you need the transpose: multiply out.g by w transposed, "
+               "(batch, out) @ (out, in) = (batch, in)")
 TRANSPOSE_INP = "the shapes say you need the transpose: self.w.g = inp.T @ out.g, (in, batch) @ (batch, out) = (in, out)"
 LIN_PRODUCTS = {   # (mat1, mat2) of a failed matrix product -> the sentence naming the missing or extra transpose
     (("batch", "out"), ("in", "out")): TRANSPOSE_W,

@@ -732,7 +732,7 @@ CORRECT = [
 
 MISTAKES = [
     Mistake("lin_bwd", "inp.g = out.g @ self.w (no .T)", LinInputNoTranspose, "input_grad",
-            ("the shapes say you need the transpose", "inp.g = out.g @ self.w.T"), 4.5, M),
+            ("the shapes say you need the transpose", "out.g by w transposed"), 4.5, M),
     Mistake("lin_bwd", "w.g and b.g accumulate with +=", LinAccumulates, "weight_grad",
             ("second backward pass", "+=", "accumulation"), 2.5, M),
     Mistake("mse_bwd", "bwd multiplies by out.g", MseReadsOutG, "grad",
