@@ -86,14 +86,22 @@ def _notebooks_this_session_needs(request):
                 _runs.want(_stub(assignment), partial(_stub_job, assignment))
 
 
+_printed: set[str] = set()
+
+
 def solution_results(assignment: str) -> dict:
     """Execute solutions/<a>/<a>.ipynb once per session (stopping at the first error) and return its RESULTS."""
     nb, seconds = _runs.get(_solution(assignment), partial(_solution_job, assignment))
-    return results_of(nb) | {"_seconds": seconds}
+    results = results_of(nb) | {"_seconds": seconds}
+    if assignment not in _printed:  # shown with -s; with two notebooks at a time, seconds include the sharing
+        _printed.add(assignment)
+        print(f"{assignment}: executed in {seconds:.1f} s; RESULTS {results}")
+    return results
 
 
 def solution_notebook(assignment: str) -> nbformat.NotebookNode:
     """The executed solutions notebook (see solution_results)."""
+    solution_results(assignment)
     return _runs.get(_solution(assignment), partial(_solution_job, assignment))[0]
 
 
