@@ -493,20 +493,16 @@ def check_lin_untouched(cls: Any) -> None:
 
 def lin_checks() -> list[Check]:
     """Lin: 5 points."""
+    def check(name: str, title: str, points: float, fn: Callable[[Any], None]) -> Check:
+        return Check(f"lin_bwd.{name}", title, points, fn, explain=explain_lin)
     return [Check("lin_bwd.by_hand", "gradients by hand (no autograd, not the reference)", 0, check_lin_by_hand,
                   gate=True),
-            Check("lin_bwd.forward", "forward = inp @ w + b (w shaped (in, out))", 0.5, check_lin_forward,
-                  explain=explain_lin),
-            Check("lin_bwd.input_grad", "inp.g equals autograd's (batch 8, 1 and 4)", 1, check_lin_input_grad,
-                  explain=explain_lin),
-            Check("lin_bwd.weight_grad", "w.g equals autograd's, shaped like w", 1.5, check_lin_weight_grad,
-                  explain=explain_lin),
-            Check("lin_bwd.bias_grad", "b.g equals autograd's (summed over the batch)", 1, check_lin_bias_grad,
-                  explain=explain_lin),
-            Check("lin_bwd.finite_difference", "w.g and b.g agree with central differences", 0.5,
-                  check_lin_finite_difference, explain=explain_lin),
-            Check("lin_bwd.untouched", "inp, w, b and out.g left unchanged", 0.5, check_lin_untouched,
-                  explain=explain_lin)]
+            check("forward", "forward = inp @ w + b (w shaped (in, out))", 0.5, check_lin_forward),
+            check("input_grad", "inp.g equals autograd's (batch 8, 1 and 4)", 1, check_lin_input_grad),
+            check("weight_grad", "w.g equals autograd's, shaped like w", 1.5, check_lin_weight_grad),
+            check("bias_grad", "b.g equals autograd's (summed over the batch)", 1, check_lin_bias_grad),
+            check("finite_difference", "w.g and b.g agree with central differences", 0.5, check_lin_finite_difference),
+            check("untouched", "inp, w, b and out.g left unchanged", 0.5, check_lin_untouched)]
 
 
 # ---- Mse ------------------------------------------------------------------------------------------

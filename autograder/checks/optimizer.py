@@ -193,13 +193,13 @@ ADAM_MISTAKES = {
 
 
 # mistakes that show only when the lr changes between steps; each label is the whole hint
+KEPT_LR = ("step() must read self.lr each time; you kept the lr from __init__, so setting opt.lr (a schedule) "
+           "changed nothing")
 SCHEDULE_MISTAKES = {
-    "sgd": {"kept_lr": "step() must read self.lr each time; you kept the lr from __init__, so setting opt.lr "
-                       "(a schedule) changed nothing",
+    "sgd": {"kept_lr": KEPT_LR,
             "lr_in_buffer": "the velocity holds lr * g (buf = momentum * buf + lr * g), equal to torch's only while "
                             "lr stays constant; keep buf = momentum * buf + g and step p -= self.lr * buf"},
-    "adam": {"kept_lr": "step() must read self.lr each time; you kept the lr from __init__, so setting opt.lr "
-                        "(a schedule) changed nothing"},
+    "adam": {"kept_lr": KEPT_LR},
 }
 REBIND = ("you rebound the loop variable (p = p - lr * g) instead of updating the parameter in place: the model "
           "keeps its old tensor; write p -= lr * g (or p.sub_(...)) under torch.no_grad()")

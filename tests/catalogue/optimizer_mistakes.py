@@ -2,7 +2,7 @@
 import torch
 
 from . import Mistake
-from .optimizer_cases import SGD, Adam, SGDDampening, SGDRebinds, SGDUphill, _adam_with, \
+from .optimizer_cases import SGD, SGDDampening, SGDRebinds, SGDUphill, _adam_with, _moments, \
     AdamNoBiasCorrection
 
 
@@ -60,35 +60,24 @@ class SGDEmaFirstG(SGD):
             p -= self.lr * buf
 
 
-class AdamKeepsInitLr(Adam):
+def _adam_step_from_init(self, p, g, st):
+    st["t"] += 1
+    b1, b2 = _moments(self, g, st)
+    p -= self.step_size * (st["m"] / (1 - b1 ** st["t"])) / ((st["v"] / (1 - b2 ** st["t"])).sqrt() + self.eps)
+
+
+class AdamKeepsInitLr(_adam_with(_adam_step_from_init)):
     """Adam with the step size fixed in __init__."""
 
     def __init__(self, params, lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0.0):
         super().__init__(params, lr, betas, eps, weight_decay)
         self.step_size = lr
 
-    @torch.no_grad()
-    def step(self):
-        b1, b2 = self.betas
-        for name, p in self.params:
-            g = p.grad + self.weight_decay * p
-            st = self.state.setdefault(name, {"t": 0, "m": torch.zeros_like(p), "v": torch.zeros_like(p)})
-            st["t"] += 1
-            st["m"] = b1 * st["m"] + (1 - b1) * g
-            st["v"] = b2 * st["v"] + (1 - b2) * g * g
-            p -= self.step_size * (st["m"] / (1 - b1 ** st["t"])) / ((st["v"] / (1 - b2 ** st["t"])).sqrt() + self.eps)
 
-
-class AdamRebinds(Adam):
-    @torch.no_grad()
-    def step(self):
-        b1, b2 = self.betas
-        for name, p in self.params:
-            st = self.state.setdefault(name, {"t": 0, "m": torch.zeros_like(p), "v": torch.zeros_like(p)})
-            st["t"] += 1
-            st["m"] = b1 * st["m"] + (1 - b1) * p.grad
-            st["v"] = b2 * st["v"] + (1 - b2) * p.grad ** 2
-            p = p - self.lr * (st["m"] / (1 - b1 ** st["t"])) / ((st["v"] / (1 - b2 ** st["t"])).sqrt() + self.eps)
+def AdamRebinds(self, p, g, st):
+    st["t"] += 1
+    b1, b2 = _moments(self, g, st)
+    p = p - self.lr * (st["m"] / (1 - b1 ** st["t"])) / ((st["v"] / (1 - b2 ** st["t"])).sqrt() + self.eps)
 
 
 def _sgd(name, cls, first, words, lost):
@@ -112,7 +101,8 @@ MISTAKES = [
          ["exponential moving average", "buf = momentum * buf + g"], 2.5),
     _adam("lr kept from __init__ (a schedule changes nothing)", AdamKeepsInitLr, "lr_schedule",
           ["step() must read self.lr each time", "you kept the lr from __init__"], 0.5),
-    _adam("p = p - lr * update (rebinding)", AdamRebinds, "defaults", ["rebound the loop variable", "in place"], 2.5),
+    _adam("p = p - lr * update (rebinding)", _adam_with(AdamRebinds), "defaults",
+          ["rebound the loop variable", "in place"], 2.5),
     _adam("no bias correction: zero_grad keeps its points", _adam_with(AdamNoBiasCorrection), "defaults",
           ["no bias correction"], 2.5),
 ]
