@@ -43,7 +43,9 @@ def copy_by_order(src: nn.Module, dst: nn.Module) -> None:
     if shapes_want != shapes_got:
         raise CheckFailure(f"parameters shaped {shapes_want} (in this order)", f"{shapes_got}",
                            "build layers in the order flatten, linear1, relu, linear2, each with "
-                           "weight (out, in) and bias (out,).")
+                           "weight (out, in) and bias (out,)." if sorted(shapes_want) == sorted(shapes_got) else
+                           "the layer sizes differ, not only their order: fix the sizes the structure check names "
+                           "first.")
     with torch.no_grad():
         for s, d in zip(want, got):
             d.copy_(s)

@@ -522,7 +522,7 @@ def check_mse_by_hand(cls: Any) -> None:
 
 
 MSE_NO_OUT_G = ("the loss is the last layer: nothing sets out.g for it, and its gradient starts the chain: "
-                "inp.g = 2 * (inp - targ) / n (d loss / d inp), without out.g")
+                "inp.g = 2 * (inp - targ) / n (d loss / d inp, with targ given inp's shape first), without out.g")
 MSE_BROADCAST = ("inp (n, 1) minus targ (n,) broadcasts to an (n, n) matrix of every difference: give targ inp's "
                  "shape first, e.g. targ.view_as(inp), then .pow(2).mean()")
 
@@ -568,7 +568,8 @@ def check_mse_grad(cls: Any) -> None:
         run_bwd(build(cls), [x, targ.clone()], None)
         want, _ = autograd_vjp(_mse, [inp, targ], None)
         diff = inp - targ.reshape(inp.shape)
-        hint = "inp.g = 2 * (inp - targ) / n, n = inp.numel() (the number of terms in the mean), shaped like inp."
+        hint = ("inp.g = 2 * (inp - targ) / n, n = inp.numel() (the number of terms in the mean), shaped like inp: "
+                "give targ inp's shape first (targ.view_as(inp)), or (n, 1) - (n,) broadcasts to (n, n).")
         expect_grad(f"Mse inp.g for inp {si}, targ {st}", _g_of(x, "inp.g", hint), want, hint, [
             ("(inp - targ) / n: the factor 2 of the square's derivative is missing", lambda: diff / inp.numel()),
             ("2 * (inp - targ): the division by n of the mean is missing", lambda: 2 * diff),

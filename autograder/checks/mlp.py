@@ -76,6 +76,11 @@ def explain_relu(exc: BaseException, cls: Any) -> str | None:
 
 
 NOT_A_TENSOR = "return one tensor shaped like x (torch.max(x, 0) returns (values, indices)): x.clamp(min=0)"
+def _kind_of(value: Any) -> str:
+    """'a (values, indices) pair' for what torch.max(x, 0) returns, else 'a <type>'."""
+    return "a (values, indices) pair" if isinstance(value, tuple) else f"a {type(value).__name__}"
+
+
 KEPT_NEGATIVES = ("you kept the negatives and zeroed the positives, min(x, 0) (clamp(max=0)): ReLU is max(x, 0), "
                   "x.clamp(min=0)")
 
@@ -89,7 +94,7 @@ def check_relu_values(cls: Any) -> None:
             got = adapters.call(module, x.clone())
             want = torch.relu(x)
             if isinstance(got, tuple):
-                raise CheckFailure(f"a tensor shaped {tuple(want.shape)}", f"a {type(got).__name__} (values, indices)",
+                raise CheckFailure(f"a tensor shaped {tuple(want.shape)}", _kind_of(got),
                                    f"torch.max(x, 0) reduces over dimension 0 and returns (values, indices): "
                                    f"{RELU_FORMS}.")
             if not isinstance(got, torch.Tensor) or tuple(got.shape) != tuple(want.shape):
@@ -113,7 +118,7 @@ def check_relu_safe(cls: Any) -> None:
         before = x.clone()
         got = adapters.call(module, x)
         if not isinstance(got, torch.Tensor):
-            raise CheckFailure(f"a {dtype} tensor shaped like x", f"a {type(got).__name__}", NOT_A_TENSOR + ".")
+            raise CheckFailure(f"a {dtype} tensor shaped like x", _kind_of(got), NOT_A_TENSOR + ".")
         if not identical(x, before):
             raise CheckFailure("the input left unchanged", "the input was modified in place",
                                "return a new tensor: no x.clamp_(), x[x < 0] = 0 or x *= ... .")
@@ -137,7 +142,7 @@ def check_relu_grad(cls: Any) -> None:
     x = torch.tensor([-3.0, -0.5, 0.5, 2.0], dtype=torch.float64, requires_grad=True)
     out = adapters.call(module, x)
     if not isinstance(out, torch.Tensor):
-        raise CheckFailure("a tensor connected to the autograd graph", f"a {type(out).__name__}", NOT_A_TENSOR + ".")
+        raise CheckFailure("a tensor connected to the autograd graph", _kind_of(out), NOT_A_TENSOR + ".")
     if out.grad_fn is None:
         raise CheckFailure("an output connected to the autograd graph", "no grad_fn",
                            "do not use .data, .detach() or torch.no_grad() in forward.")

@@ -412,7 +412,7 @@ def check_sgd_no_graph(cls: Any) -> None:
 def sgd_checks() -> list[Check]:
     """SGD: 5 points."""
     return [Check("sgd.not_torch", "your own SGD, not torch.optim's", 0, check_sgd_not_torch, gate=True),
-            Check("sgd.params", "takes named_parameters() or parameters()", 0.5, check_sgd_params,
+            Check("sgd.params", "trains with named_parameters() or parameters()", 0.5, check_sgd_params,
                   explain=explain_pairs),
             Check("sgd.plain", "lr only: 5 steps equal torch.optim.SGD's", 1, check_sgd_plain, explain=explain_pairs),
             Check("sgd.momentum", "momentum: 5 steps equal torch.optim.SGD's", 1, check_sgd_momentum,
