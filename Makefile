@@ -35,9 +35,9 @@ test: $(STAMP)
 
 release: $(STAMP)
 	$(BIN)/course sync-setup
-	$(BIN)/python -m autograder.exports
+	$(BIN)/python -m autograder.authoring.exports
 	$(BIN)/course release
-	$(BIN)/python -m autograder.publish
+	$(BIN)/python -m autograder.authoring.publish
 
 lab: $(STAMP)
 	$(BIN)/jupyter lab notebooks/
@@ -60,7 +60,7 @@ browser-test: $(STAMP)
 	BROWSER_SCREENSHOTS=$(abspath $(or $(SHOTS),browser_out)) $(BIN)/python -m pytest -m browser $(ARGS)
 
 student-edition: $(STAMP)
-	$(BIN)/python tools/student_edition.py --out $(or $(OUT),dist/student-edition)
+	$(BIN)/python -m autograder.authoring.edition --out $(or $(OUT),dist/student-edition)
 
 clean:
 	rm -rf demo_out grading_out gradebook.db .pytest_cache browser_out dist

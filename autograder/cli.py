@@ -5,12 +5,15 @@ import argparse
 import sys
 from pathlib import Path
 
+from .student import settings
+
 
 def cmd_release(args: argparse.Namespace) -> int:
     """Regenerate notebooks/ from solutions/."""
-    from .course import release, ROOT
+    from .authoring.release import release
+    from .student.settings import course_root
     for path in release():
-        print(f"released {path.relative_to(ROOT)}")
+        print(f"released {path.relative_to(course_root())}")
     return 0
 
 
@@ -22,17 +25,16 @@ def cmd_demo(args: argparse.Namespace) -> int:
 
 def cmd_grade(args: argparse.Namespace) -> int:
     """Grade every submission of one assignment (or `all`) in a folder."""
-    from .course import assignments
-    from .grading.pipeline import grade_submissions
-    from .grading.types import Limits
+    from .grader.pipeline import assignments, grade_submissions
+    from .grader.types import Limits
     known = assignments()
     chosen = known if args.assignment == "all" else [args.assignment]
     if args.assignment != "all" and args.assignment not in known:
         print(f"error: Expected an assignment in {known} or 'all'; got {args.assignment!r}.", file=sys.stderr)
         return 2
     limits = Limits(args.cell_timeout, args.notebook_timeout, args.memory_mb)
-    if args.shard:  # one slice of the class (autograder/grading/shard.py)
-        from .grading.shard import grade_shard
+    if args.shard:  # one slice of the class (autograder/grader/shard.py)
+        from .grader.shard import grade_shard
         grade_shard(chosen, Path(args.submissions), Path(args.out), args.shard, workers=args.workers,
                     limits=limits, progress=not args.no_progress)
         return 0
@@ -42,24 +44,24 @@ def cmd_grade(args: argparse.Namespace) -> int:
 
 
 def cmd_merge(args: argparse.Namespace) -> int:
-    """Join the shards' grades.csv and feedback into one output folder (autograder/grading/shard.py)."""
-    from .grading.shard import merge
+    """Join the shards' grades.csv and feedback into one output folder (autograder/grader/shard.py)."""
+    from .grader.shard import merge
     merge([Path(o) for o in args.outs], Path(args.out))
     return 0
 
 
 def cmd_sync_setup(args: argparse.Namespace) -> int:
-    """Rewrite the first code cell of every solutions notebook from autograder/setup_cell.py."""
+    """Rewrite the first code cell of every solutions notebook from autograder/authoring/setup_cell.py."""
     import nbformat
-    from .course import SOLUTIONS, ROOT
-    from .setup_cell import SETUP_CELL
-    for path in sorted(SOLUTIONS.glob("*/*.ipynb")):
+    from .authoring.setup_cell import SETUP_CELL
+    from .student.settings import course_root, solutions_dir
+    for path in sorted(solutions_dir().glob("*/*.ipynb")):
         nb = nbformat.read(path, as_version=4)
         first = next(c for c in nb.cells if c.cell_type == "code")
         if first.source != SETUP_CELL:
             first.source = SETUP_CELL
             nbformat.write(nb, path)
-            print(f"updated {path.relative_to(ROOT)}")
+            print(f"updated {path.relative_to(course_root())}")
     return 0
 
 
@@ -68,11 +70,15 @@ def _grade_parser(sub: argparse._SubParsersAction) -> None:
     g = sub.add_parser("grade", help="autograde a class: grades.csv, feedback HTML and a summary")
     g.add_argument("assignment", help="assignment id (e.g. 01_iter1) or 'all'")
     g.add_argument("submissions", help="submitted/{student}/{assignment}/ folder, or a folder of {student}.ipynb")
-    g.add_argument("--workers", type=int, default=2, help="students graded at the same time (default 2)")
+    g.add_argument("--workers", type=int, default=settings.WORKERS,
+                   help=f"students graded at the same time (default {settings.WORKERS})")
     g.add_argument("--out", default="grading_out", help="output folder (default grading_out)")
-    g.add_argument("--cell-timeout", type=int, default=120, help="seconds per cell (default 120)")
-    g.add_argument("--notebook-timeout", type=int, default=900, help="seconds per notebook (default 900)")
-    g.add_argument("--memory-mb", type=int, default=4096, help="address-space cap per kernel (default 4096)")
+    g.add_argument("--cell-timeout", type=int, default=settings.CELL_TIMEOUT_S,
+                   help=f"seconds per cell (default {settings.CELL_TIMEOUT_S})")
+    g.add_argument("--notebook-timeout", type=int, default=settings.NOTEBOOK_TIMEOUT_S,
+                   help=f"seconds per notebook (default {settings.NOTEBOOK_TIMEOUT_S})")
+    g.add_argument("--memory-mb", type=int, default=settings.MEMORY_MB,
+                   help=f"address-space cap per kernel (default {settings.MEMORY_MB})")
     g.add_argument("--no-progress", action="store_true", help="no progress bar")
     g.add_argument("--shard", metavar="I/N", help="grade only slice I of N (0 <= I < N), by a hash of the student id")
     g.set_defaults(fn=cmd_grade)
@@ -88,13 +94,14 @@ def main(argv: list[str] | None = None) -> int:
     sub = parser.add_subparsers(dest="command", required=True)
     sub.add_parser("release", help="regenerate notebooks/ from solutions/").set_defaults(fn=cmd_release)
     demo = sub.add_parser("demo", help="generate the demo class and autograde it")
-    demo.add_argument("--workers", type=int, default=2, help="students graded at the same time (default 2)")
+    demo.add_argument("--workers", type=int, default=settings.WORKERS,
+                      help=f"students graded at the same time (default {settings.WORKERS})")
     demo.set_defaults(fn=cmd_demo)
-    sub.add_parser("sync-setup", help="rewrite every notebook's setup cell from autograder/setup_cell.py"
+    sub.add_parser("sync-setup", help="rewrite every notebook's setup cell from autograder/authoring/setup_cell.py"
                    ).set_defaults(fn=cmd_sync_setup)
     _grade_parser(sub)
     args = parser.parse_args(argv)
-    from autograder.grading.run_one import skip_unused_iri_checker
+    from autograder.grader.run_one import skip_unused_iri_checker
     skip_unused_iri_checker()
     try:
         return args.fn(args)

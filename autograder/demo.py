@@ -5,15 +5,18 @@ import shutil
 import tempfile
 from pathlib import Path
 
-from .course import NOTEBOOKS, ROOT, SOLUTIONS, assignments, release
-from .grading.democlass import write_class
-from .grading.pipeline import build_template, grade_submissions
-from .grading.types import Limits
+from .authoring.release import release
+from .grader.democlass import write_class
+from .grader.pipeline import assignments, build_template, grade_submissions
+from .grader.types import Limits
+from .student.settings import WORKERS, course_root, notebooks_dir, solutions_dir
 
+ROOT = course_root()
+SOLUTIONS, NOTEBOOKS = solutions_dir(), notebooks_dir()
 DEMO = ROOT / "demo_out"
 DEMO_ASSIGNMENT = "01_iter1"
 # The demo's infinite loop costs one cell timeout; 60 s is far above any cell of 01_iter1.
-DEMO_LIMITS = Limits(cell_timeout_s=60, notebook_timeout_s=300, memory_mb=4096)
+DEMO_LIMITS = Limits(cell_timeout_s=60, notebook_timeout_s=300)
 
 
 def make_class(folder: Path, assignment: str = DEMO_ASSIGNMENT) -> list[Path]:
@@ -34,7 +37,7 @@ def make_course_pair(folder: Path) -> Path:
     return folder
 
 
-def run_demo(workers: int = 2) -> int:
+def run_demo(workers: int = WORKERS) -> int:
     """Release, grade the reference/blank pair on every assignment, then the demo class; print both tables."""
     print("1/3 generating the student notebooks in notebooks/ from solutions/ ...")
     for path in release():
@@ -48,6 +51,6 @@ def run_demo(workers: int = 2) -> int:
     shutil.rmtree(submissions, ignore_errors=True)
     paths = make_class(submissions)
     print(f"\n3/3 grading the demo class: {len(paths)} students for {DEMO_ASSIGNMENT} "
-          f"(mistakes and broken notebooks; see autograder/grading/democlass.py)")
+          f"(mistakes and broken notebooks; see autograder/grader/democlass.py)")
     grade_submissions([DEMO_ASSIGNMENT], submissions, DEMO / "class", workers=workers, limits=DEMO_LIMITS)
     return 0

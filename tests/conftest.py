@@ -9,5 +9,5 @@ ROOT = Path(__file__).resolve().parents[1]
 @pytest.fixture(scope="session")
 def mnist():
     """The classic split, loaded once per test session from data/mnist (never downloaded)."""
-    from autograder.data import load_mnist
+    from autograder.student.data import load_mnist
     return load_mnist(download=False)

@@ -27,6 +27,21 @@ class Job(NamedTuple):
     allow_errors: bool
     cell_timeout: int = 300
     env: dict | None = None
+    kernel: str = KERNEL
+
+
+def filled_with_answers(student: Path, solution: Path) -> nbformat.NotebookNode:
+    """A student notebook with every answer cell replaced by the reference answer of its solutions notebook."""
+    answers = {c.metadata["nbgrader"]["grade_id"]: c.source for c in nbformat.read(solution, as_version=4).cells
+               if c.metadata.get("nbgrader", {}).get("solution")}
+    nb = nbformat.read(student, as_version=4)
+    filled = 0
+    for cell in nb.cells:
+        if cell.metadata.get("nbgrader", {}).get("solution"):
+            cell.source = answers[cell.metadata["nbgrader"]["grade_id"]]
+            filled += 1
+    assert filled == len(answers), f"Expected {len(answers)} answer cells in {student}; got {filled}."
+    return nb
 
 
 Outcome = tuple[nbformat.NotebookNode, float]  # the executed notebook and its seconds
@@ -35,7 +50,7 @@ Outcome = tuple[nbformat.NotebookNode, float]  # the executed notebook and its s
 async def _execute(job: Job) -> Outcome:
     """Execute one job's notebook in place; return it with the seconds taken."""
     from nbclient import NotebookClient
-    client = NotebookClient(job.nb, kernel_name=KERNEL, timeout=job.cell_timeout, allow_errors=job.allow_errors,
+    client = NotebookClient(job.nb, kernel_name=job.kernel, timeout=job.cell_timeout, allow_errors=job.allow_errors,
                             shutdown_kernel="immediate", resources={"metadata": {"path": str(job.folder)}})
     start = time.perf_counter()
     await client.async_execute(**({} if job.env is None else {"env": job.env}))

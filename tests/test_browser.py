@@ -19,7 +19,9 @@ from pathlib import Path
 
 import pytest
 
-from autograder.course import SOLUTIONS, venv_env
+from autograder.student.settings import solutions_dir
+SOLUTIONS = solutions_dir()
+from autograder.grader.subprocess_env import venv_env
 
 ROOT = Path(__file__).resolve().parents[1]
 A = "00_mnist"
@@ -193,7 +195,7 @@ def _dismiss_news(page) -> None:
 
 
 def test_formgrader_lists_the_assignments_and_the_submissions(page, lab, tmp_path):
-    from autograder.course import assignments
+    from autograder.grader.pipeline import assignments
     try:
         frame = _open_formgrader(page, lab)
     except Exception:

@@ -8,9 +8,9 @@ import pytest
 import torch
 from hypothesis import given, settings, strategies as st
 
-from autograder.checks import check_report
-from autograder.checks import backprop as backprop_checks
-from autograder.checks import optimizer as optimizer_checks
+from autograder.student.checks import check_report
+from autograder.student.checks import backprop as backprop_checks
+from autograder.student.checks import optimizer as optimizer_checks
 from catalogue import backprop_cases as bp
 from catalogue import optimizer_cases as opt
 

@@ -1,7 +1,7 @@
 """Every wrong submission in the catalogue fails the right check with the right message; every correct one scores full marks."""
 import pytest
 
-from autograder.checks import check_report
+from autograder.student.checks import check_report
 from catalogue import Correct, Wrong, all_correct, all_wrong
 
 WRONG, CORRECT = all_wrong(), all_correct()

@@ -10,9 +10,9 @@ import pytest
 import torch
 from torch import nn
 
-import autograder.checks as checks
-from autograder.checks import core, iter2
-from autograder.checks.registry import check_ids, points_table
+import autograder.student.checks as checks
+from autograder.student.checks import core, iter2
+from autograder.student.checks.registry import check_ids, points_table
 from catalogue.linear_correct import KaimingEinsum
 from catalogue.linear_wrong import ForgotBias
 
@@ -38,7 +38,7 @@ def test_points_table_lists_every_check_and_total() -> None:
 def test_readme_points_table_is_current() -> None:
     readme = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")
     assert points_table() in readme, ("README.md's points table is stale. Hint: paste the output of "
-                                      "`.venv/bin/python -c 'from autograder.checks.registry import points_table; "
+                                      "`.venv/bin/python -c 'from autograder.student.checks.registry import points_table; "
                                       "print(points_table())'` over it.")
 
 

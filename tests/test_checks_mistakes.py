@@ -2,7 +2,7 @@
 cause, the points lost are exactly those of the checks it concerns, and only borrowing fails a required check."""
 import pytest
 
-from autograder.checks import check_report
+from autograder.student.checks import check_report
 from catalogue import Mistake, all_mistakes
 
 MISTAKES = all_mistakes()

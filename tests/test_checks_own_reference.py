@@ -8,7 +8,7 @@ import copy
 import pytest
 import torch
 
-from autograder.checks import adapters, backdrop, mlp
+from autograder.student.checks import adapters, backdrop, mlp
 
 from solutions import backdrop as ref_backdrop
 from tools.reference import update_step

@@ -3,7 +3,7 @@ import pytest
 import torch
 from hypothesis import given, settings, strategies as st
 
-from autograder.checks import mlp as mlp_checks
+from autograder.student.checks import mlp as mlp_checks
 from catalogue import mlp_cases
 from solutions.mlp import Flatten, ReLU
 

@@ -5,7 +5,7 @@ import pytest
 import torch
 from scipy import stats as scipy_stats
 
-from autograder.checks import iter2, stats
+from autograder.student.checks import iter2, stats
 
 pytestmark = [pytest.mark.iter1, pytest.mark.iter2]
 

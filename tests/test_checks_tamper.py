@@ -5,12 +5,12 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-import autograder.checks as checks
-import autograder.checks.backdrop
-import autograder.checks.compare
-import autograder.checks.core
-import autograder.checks.iter2
-import autograder.checks.registry
+import autograder.student.checks as checks
+import autograder.student.checks.backdrop
+import autograder.student.checks.compare
+import autograder.student.checks.core
+import autograder.student.checks.iter2
+import autograder.student.checks.registry
 from catalogue.backdrop_cases import update_no_wd
 from catalogue.linear_wrong import BiasZero, ForgotBias
 
@@ -38,19 +38,19 @@ def test_replaced_comparison_is_restored_and_reported(owner, name, fake, monkeyp
 
 
 def test_replaced_check_helpers_do_not_count(monkeypatch) -> None:
-    monkeypatch.setattr(autograder.checks.iter2, "check_bias_init", lambda cls: None)
-    monkeypatch.setattr(autograder.checks.iter2, "_check_uniform", lambda cls, name: None)
-    monkeypatch.setattr(autograder.checks.core, "run_check",
-                        lambda c, o, seed=0: autograder.checks.core.CheckResult(c, True))
-    monkeypatch.setattr(autograder.checks.compare, "close", ALWAYS_TRUE)
-    monkeypatch.setitem(autograder.checks.registry.EXERCISES, "linear_kaiming", lambda: [])
+    monkeypatch.setattr(autograder.student.checks.iter2, "check_bias_init", lambda cls: None)
+    monkeypatch.setattr(autograder.student.checks.iter2, "_check_uniform", lambda cls, name: None)
+    monkeypatch.setattr(autograder.student.checks.core, "run_check",
+                        lambda c, o, seed=0: autograder.student.checks.core.CheckResult(c, True))
+    monkeypatch.setattr(autograder.student.checks.compare, "close", ALWAYS_TRUE)
+    monkeypatch.setitem(autograder.student.checks.registry.EXERCISES, "linear_kaiming", lambda: [])
     report = checks.check_report("linear_kaiming", BiasZero)
     assert not report.result("linear_kaiming.bias_init").passed
     assert report.max_score == 12 and report.score == 11
 
 
 def test_replaced_reference_does_not_count(monkeypatch) -> None:
-    monkeypatch.setattr(autograder.checks.backdrop, "sgd_step", lambda model, x, y, lr, wd=0: update_no_wd(x, y, lr))
+    monkeypatch.setattr(autograder.student.checks.backdrop, "sgd_step", lambda model, x, y, lr, wd=0: update_no_wd(x, y, lr))
     assert not checks.check_report("update", update_no_wd).result("update.weight_decay").passed
 
 

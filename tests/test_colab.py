@@ -24,11 +24,14 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from autograder.colab import NEEDED, install_missing, pinned
-from autograder.course import NOTEBOOKS, SOLUTIONS, assignments
-from autograder.publish import BADGE_TAG, published, readme_table, TABLE_END, TABLE_START
-from autograder.setup_cell import SETUP_CELL, setup_cell
-from nbrun import Job, Prefetch
+from autograder.student.colab import NEEDED, install_missing, pinned
+from autograder.student.settings import notebooks_dir, solutions_dir
+NOTEBOOKS, SOLUTIONS = notebooks_dir(), solutions_dir()
+from autograder.grader.pipeline import assignments
+from autograder.authoring.publish import BADGE_TAG, published, readme_table, TABLE_END, TABLE_START
+from autograder.authoring.setup_cell import SETUP_CELL, setup_cell
+from autograder.authoring.edition import build as build_edition, edition_location
+from nbrun import Job, Prefetch, filled_with_answers
 
 pytestmark = pytest.mark.colab
 
@@ -120,7 +123,7 @@ def test_installer_installs_nothing_when_nothing_is_missing():
 
 def test_installer_pins_the_missing_and_keeps_torch(monkeypatch, capsys):
     import torch
-    import autograder.colab as colab
+    import autograder.student.colab as colab
     monkeypatch.setattr(colab, "missing_modules", lambda: ["fastai"])
     seen = {}
 
@@ -138,7 +141,7 @@ def test_installer_pins_the_missing_and_keeps_torch(monkeypatch, capsys):
 
 
 def test_installer_without_network_stops_with_one_sentence(monkeypatch):
-    import autograder.colab as colab
+    import autograder.student.colab as colab
     monkeypatch.setattr(colab, "missing_modules", lambda: ["fastai"])
     failed = lambda cmd, **k: subprocess.CompletedProcess(cmd, 1, "", "ERROR: No matching distribution found\n")
     with pytest.raises(SystemExit) as e:
@@ -173,6 +176,11 @@ def publish_working_tree(dest: Path, branch: str) -> Path:
         target = dest / path.relative_to(ROOT)
         target.parent.mkdir(parents=True, exist_ok=True)
         shutil.copy2(path, target)
+    return commit_all(dest, branch)
+
+
+def commit_all(dest: Path, branch: str) -> Path:
+    """Make dest a git repository whose `branch` holds everything in it."""
     git = ["git", "-c", "user.name=test", "-c", "user.email=test@localhost", "-C", str(dest)]
     subprocess.run([*git, "init", "-q", "-b", branch], check=True)
     subprocess.run([*git, "add", "-A"], check=True)
@@ -180,13 +188,19 @@ def publish_working_tree(dest: Path, branch: str) -> Path:
     return dest
 
 
-@pytest.fixture(scope="session")
-def colab_world(tmp_path_factory) -> dict:
-    """The published repository as a local git repository, a stand-in google.colab, and the kernel's env."""
-    base = tmp_path_factory.mktemp("colab")
+TREES = ["main", "edition"]  # the course as published, and the student edition published as its own branch
+
+
+def make_world(base: Path, tree: str) -> dict:
+    """The published repository (or the edition's) as a local git repository, a stand-in google.colab, the kernel's env."""
     assert ROOT not in base.parents, "Expected the simulation folder outside the repository."
-    where = published()
-    repo = publish_working_tree(base / "published", where.branch)
+    if tree == "main":
+        where, notebooks = published(), NOTEBOOKS
+        repo = publish_working_tree(base / "published", where.branch)
+    else:
+        where = edition_location()
+        repo = commit_all(build_edition(base / "published", where), where.branch)
+        notebooks = repo / "notebooks"
     standin = base / "standin"
     (standin / "google" / "colab").mkdir(parents=True)
     (standin / "google" / "__init__.py").write_text("")
@@ -200,40 +214,45 @@ def colab_world(tmp_path_factory) -> dict:
     env.update(PYTHONPATH=str(standin), PATH=f"{bin_dir}{os.pathsep}{env.get('PATH', '')}", COURSE_DEVICE="cpu",
                GIT_CONFIG_COUNT="1", GIT_CONFIG_KEY_0=f"url.file://{repo}.insteadOf",
                GIT_CONFIG_VALUE_0=where.git_url)
-    return {"base": base, "env": env, "log": log, "where": where}
+    return {"base": base, "env": env, "log": log, "where": where, "notebooks": notebooks, "setup": setup_cell(where)}
 
 
-def filled_student_notebook(assignment: str) -> nbformat.NotebookNode:
+@pytest.fixture(scope="session")
+def colab_worlds(tmp_path_factory) -> dict:
+    """Each tree's simulated world, made on first use."""
+    made: dict[str, dict] = {}
+
+    def get(tree: str) -> dict:
+        if tree not in made:
+            made[tree] = make_world(tmp_path_factory.mktemp(f"colab-{tree}"), tree)
+        return made[tree]
+    return get
+
+
+def filled_student_notebook(assignment: str, notebooks: Path = NOTEBOOKS) -> nbformat.NotebookNode:
     """The student notebook with every answer cell replaced by the reference answer from solutions/."""
-    answers = {c.metadata["nbgrader"]["grade_id"]: c.source
-               for c in nbformat.read(SOLUTIONS / assignment / f"{assignment}.ipynb", as_version=4).cells
-               if c.metadata.get("nbgrader", {}).get("solution")}
-    nb = nbformat.read(NOTEBOOKS / assignment / f"{assignment}.ipynb", as_version=4)
-    filled = 0
-    for cell in nb.cells:
-        grade_id = cell.metadata.get("nbgrader", {}).get("grade_id")
-        if cell.metadata.get("nbgrader", {}).get("solution"):
-            cell.source = answers[grade_id]
-            filled += 1
-    assert filled == len(answers), f"Expected {len(answers)} answer cells in the student {assignment}; got {filled}."
-    return nb
+    return filled_with_answers(notebooks / assignment / f"{assignment}.ipynb",
+                               SOLUTIONS / assignment / f"{assignment}.ipynb")
 
 
-def probe_cell(name: str) -> nbformat.NotebookNode:
+def probe_cell(name: str, folder: str) -> nbformat.NotebookNode:
     """A cell that prints where the course comes from, as JSON after MARK."""
     return nbformat.v4.new_code_cell(textwrap.dedent(f'''
         import importlib.util, json, os, sys
         spec = importlib.util.find_spec("autograder")
         print({MARK!r} + json.dumps({{"probe": {name!r}, "autograder": spec and spec.origin, "cwd": os.getcwd(),
-              "copies_on_path": sum(p.endswith("/{published().name}") for p in sys.path)}}))'''))
+              "copies_on_path": sum(p.endswith("/{folder}") for p in sys.path)}}))'''))
 
 
 def colab_job(assignment: str, world: dict) -> Job:
     """The filled student notebook, run in a fresh folder as Colab would; it stops at the first error."""
-    nb = filled_student_notebook(assignment)
+    nb = filled_student_notebook(assignment, world["notebooks"])
     setup_index = next(i for i, c in enumerate(nb.cells) if c.cell_type == "code")
-    nb.cells.insert(setup_index, probe_cell("before setup"))
-    nb.cells += [probe_cell("after first setup"), nbformat.v4.new_code_cell(SETUP_CELL), probe_cell("after second setup")]
+    assert nb.cells[setup_index].source == world["setup"], f"Expected {assignment}'s setup cell built for its tree."
+    name = world["where"].name
+    nb.cells.insert(setup_index, probe_cell("before setup", name))
+    nb.cells += [probe_cell("after first setup", name), nbformat.v4.new_code_cell(world["setup"]),
+                 probe_cell("after second setup", name)]
     folder = world["base"] / f"content-{assignment}"
     folder.mkdir(exist_ok=True)
     return Job(nb, folder, allow_errors=False, env=world["env"])
@@ -243,15 +262,17 @@ _runs = Prefetch()
 
 
 @pytest.fixture(scope="session")
-def colab_runs(colab_world, request):
-    """Each student notebook executed once per session in the simulation: those the selected tests use, two at a time."""
+def colab_runs(colab_worlds, request):
+    """Each student notebook of each tree executed once per session in the simulation: those the selected tests
+    use, two at a time."""
     for item in request.session.items:
-        assignment = getattr(item, "callspec", None) and item.callspec.params.get("assignment")
-        if "colab_runs" in getattr(item, "fixturenames", ()) and assignment:
-            _runs.want(assignment, lambda a=assignment: colab_job(a, colab_world))
+        params = getattr(item, "callspec", None) and item.callspec.params
+        if "colab_runs" in getattr(item, "fixturenames", ()) and params and "assignment" in params:
+            key = (params.get("tree", "main"), params["assignment"])
+            _runs.want(key, lambda k=key: colab_job(k[1], colab_worlds(k[0])))
 
-    def get(assignment: str) -> nbformat.NotebookNode:
-        return _runs.get(assignment, lambda: colab_job(assignment, colab_world))[0]
+    def get(tree: str, assignment: str) -> nbformat.NotebookNode:
+        return _runs.get((tree, assignment), lambda: colab_job(assignment, colab_worlds(tree)))[0]
     return get
 
 
@@ -271,9 +292,11 @@ def probes(nb: nbformat.NotebookNode) -> dict[str, dict]:
     return found
 
 
+@pytest.mark.parametrize("tree", TREES)
 @pytest.mark.parametrize("assignment", assignments())
-def test_setup_cell_fetches_the_course_once_and_a_second_run_does_nothing(colab_runs, colab_world, assignment):
-    nb = colab_runs(assignment)
+def test_setup_cell_fetches_the_course_once_and_a_second_run_does_nothing(colab_runs, colab_worlds, tree, assignment):
+    colab_world = colab_worlds(tree)
+    nb = colab_runs(tree, assignment)
     found = probes(nb)
     assert found["before setup"]["autograder"] is None, \
         "Expected the course not importable before the setup cell (the simulation hides the local install)."
@@ -284,7 +307,7 @@ def test_setup_cell_fetches_the_course_once_and_a_second_run_does_nothing(colab_
     clones = [line for line in colab_world["log"].read_text().splitlines()
               if line.startswith(f"{clone.parent}: git clone")]
     assert len(clones) == 1, f"Expected exactly one clone in {clone.parent} after two setup runs; got {clones}."
-    setups = [c for c in nb.cells if c.cell_type == "code" and c.source == SETUP_CELL]
+    setups = [c for c in nb.cells if c.cell_type == "code" and c.source == colab_world["setup"]]
     assert len(setups) == 2, f"Expected the setup cell twice in the simulated {assignment}; got {len(setups)}."
     for cell in setups:
         assert "Installing" not in text_of(cell) and "device: cpu" in text_of(cell), \
@@ -292,9 +315,10 @@ def test_setup_cell_fetches_the_course_once_and_a_second_run_does_nothing(colab_
     assert (clone / ".git").is_dir() and (clone / "data" / "mnist").is_dir(), f"Expected the course cloned into {clone}."
 
 
+@pytest.mark.parametrize("tree", TREES)
 @pytest.mark.parametrize("assignment", assignments())
-def test_data_loads_and_every_self_check_passes_on_the_cpu(colab_runs, assignment):
-    nb = colab_runs(assignment)
+def test_data_loads_and_every_self_check_passes_on_the_cpu(colab_runs, tree, assignment):
+    nb = colab_runs(tree, assignment)
     loads = [c for c in nb.cells if c.cell_type == "code" and "load_mnist()" in c.source]
     assert loads and not any(o.get("output_type") == "error" for c in loads for o in c.outputs), \
         f"Expected load_mnist() to run in the simulated {assignment}."
@@ -332,7 +356,7 @@ def test_setup_cell_without_network_stops_with_one_sentence(tmp_path):
 
 def test_course_device_forces_the_device_and_rejects_nonsense(monkeypatch):
     import torch
-    from autograder.notebook import DEVICE_ENV, pick_device
+    from autograder.student.notebook import DEVICE_ENV, pick_device
     monkeypatch.setenv(DEVICE_ENV, "cpu")
     assert pick_device() == torch.device("cpu")
     monkeypatch.setenv(DEVICE_ENV, "tpu")

@@ -5,7 +5,7 @@ import shutil
 import pytest
 import torch
 
-from autograder.data import MNIST_SHA256, MnistDataError, load_mnist
+from autograder.student.data import MNIST_SHA256, MnistDataError, load_mnist
 
 pytestmark = pytest.mark.data
 
@@ -26,7 +26,7 @@ def test_known_labels_and_pixel_statistics(mnist):
 
 
 def test_sha256sums_file_matches_loader():
-    from autograder.data import default_data_dir
+    from autograder.student.data import default_data_dir
     listed = {}
     for line in (default_data_dir() / "SHA256SUMS").read_text().splitlines():
         if line and not line.startswith("#"):
@@ -38,7 +38,7 @@ def test_sha256sums_file_matches_loader():
 @pytest.fixture
 def copy_of_data(tmp_path):
     """A private copy of data/mnist that a test may damage."""
-    from autograder.data import default_data_dir
+    from autograder.student.data import default_data_dir
     dest = tmp_path / "mnist"
     shutil.copytree(default_data_dir(), dest)
     return dest
@@ -75,7 +75,7 @@ def test_missing_file_is_downloaded_from_a_mirror_and_verified(copy_of_data, tmp
     mirror.mkdir()
     name = "t10k-labels-idx1-ubyte"
     shutil.move(copy_of_data / f"{name}.gz", mirror / f"{name}.gz")
-    import autograder.data as data
+    import autograder.student.data as data
     monkeypatch.setattr(data, "MIRRORS", (mirror.as_uri() + "/",))
     m = load_mnist(copy_of_data, download=True)
     assert (copy_of_data / f"{name}.gz").exists() and m.y_test.shape == (10_000,)
@@ -87,7 +87,7 @@ def test_bad_mirror_copy_is_rejected_and_not_kept(copy_of_data, tmp_path, monkey
     name = "t10k-labels-idx1-ubyte"
     (copy_of_data / f"{name}.gz").unlink()
     (mirror / f"{name}.gz").write_bytes(gzip.compress(b"not mnist"))
-    import autograder.data as data
+    import autograder.student.data as data
     monkeypatch.setattr(data, "MIRRORS", (mirror.as_uri() + "/",))
     with pytest.raises(MnistDataError, match="could not be downloaded"):
         load_mnist(copy_of_data, download=True)

@@ -18,8 +18,10 @@ from pathlib import Path
 
 import pytest
 
-from autograder.course import SOLUTIONS, venv_env
-from autograder.exchange import write_student_config
+from autograder.student.settings import solutions_dir
+SOLUTIONS = solutions_dir()
+from autograder.grader.subprocess_env import venv_env
+from autograder.grader.exchange import write_student_config
 
 pytestmark = pytest.mark.exchange
 ROOT = Path(__file__).resolve().parents[1]

@@ -8,9 +8,9 @@ from pathlib import Path
 import pytest
 
 from autograder.demo import DEMO_ASSIGNMENT, DEMO_LIMITS, make_class
-from autograder.grading.democlass import EXPECTED
-from autograder.grading.pipeline import grade_submissions
-from autograder.grading.report import read_csv
+from autograder.grader.democlass import EXPECTED
+from autograder.grader.pipeline import grade_submissions
+from autograder.grader.report import read_csv
 
 pytestmark = pytest.mark.grading
 RERUN = ["blank", "correct", "corrupted_json", "transposed_weight"]
@@ -46,7 +46,7 @@ def test_demo_student_gets_expected_grade(graded, student):
               "error": r.status == "error" and r.score == 0}[want]
     assert ok and phrase in r.reason, \
         f"Expected {student} to be graded {want!r} with a reason containing {phrase!r}; got {got}. " \
-        "Hint: see autograder/grading/democlass.py for what this student simulates."
+        "Hint: see autograder/grader/democlass.py for what this student simulates."
 
 
 # What the feedback page of each mistake must tell the student (the grade() report survives HideHiddenTests).
@@ -95,7 +95,7 @@ def test_feedback_hides_hidden_tests_but_shows_report(graded):
         html = page.read_text(encoding="utf-8")
         for secret in ("BEGIN HIDDEN TESTS", "END HIDDEN TESTS", "grade</span><span class=\"p\">(", "grade(&quot;"):
             assert secret not in html, f"Expected no hidden-test source in {page.parts[-3]}'s feedback; " \
-                f"got {secret!r}. Hint: autograder/grading/feedback.py HideHiddenTests."
+                f"got {secret!r}. Hint: autograder/grader/feedback.py HideHiddenTests."
     correct = (out / "feedback/correct" / DEMO_ASSIGNMENT / f"{DEMO_ASSIGNMENT}.html").read_text(encoding="utf-8")
     assert "linear_randn:" in correct and "hidden tests" in correct, \
         "Expected the feedback to keep the grade() report and a 'hidden tests' placeholder; got neither."

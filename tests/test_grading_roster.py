@@ -6,10 +6,11 @@ from pathlib import Path
 
 import pytest
 
-from autograder.course import SOLUTIONS
+from autograder.student.settings import solutions_dir
+SOLUTIONS = solutions_dir()
 from autograder.demo import DEMO_ASSIGNMENT as A, DEMO_LIMITS
-from autograder.grading.democlass import roster_submission
-from autograder.grading.pipeline import build_template, grade_submissions
+from autograder.grader.democlass import roster_submission
+from autograder.grader.pipeline import build_template, grade_submissions
 
 pytestmark = pytest.mark.grading
 SHORT = "kim"

@@ -12,15 +12,16 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from autograder.grading.collect import collect, id_problem
-from autograder.grading.democlass import CLASS, EXPECTED, solution_code
-from autograder.grading.feedback import PLACEHOLDER, hide_tests
-from autograder.grading.kernel import Fence
-from autograder.grading.pipeline import build_template
-from autograder.grading.run_one import main as run_one_main
-from autograder.grading.worker import _wait
-from autograder.grading.validate import validate
-from autograder.course import SOLUTIONS
+from autograder.grader.collect import collect, id_problem
+from autograder.grader.democlass import CLASS, EXPECTED, solution_code
+from autograder.grader.feedback import PLACEHOLDER, hide_tests
+from autograder.grader.kernel import Fence
+from autograder.grader.pipeline import build_template
+from autograder.grader.run_one import main as run_one_main
+from autograder.grader.worker import _wait
+from autograder.grader.validate import validate
+from autograder.student.settings import solutions_dir
+SOLUTIONS = solutions_dir()
 
 pytestmark = pytest.mark.grading
 A = "01_iter1"
@@ -192,7 +193,7 @@ def test_skipping_the_iri_checker_keeps_notebook_validation(release):
     """run_one blocks rfc3987_syntax (2 s of import): nbformat must still validate and still reject bad notebooks."""
     code = (
         "import sys\n"
-        "from autograder.grading.run_one import skip_unused_iri_checker\n"
+        "from autograder.grader.run_one import skip_unused_iri_checker\n"
         "skip_unused_iri_checker()\n"
         "import nbformat\n"
         "nb = nbformat.read(sys.argv[1], as_version=4)\n"
@@ -213,10 +214,10 @@ def test_skipping_the_iri_checker_keeps_notebook_validation(release):
 def test_the_sandbox_imports_nothing_above_it():
     """kernel.py owns its contract (kernel name, kernelspec, environment): no import of the pipeline's modules."""
     import ast
-    import autograder.grading.kernel as kernel
+    import autograder.grader.kernel as kernel
     tree = ast.parse(Path(kernel.__file__).read_text(encoding="utf-8"))
     names = [("." * n.level) + (n.module or "") for n in ast.walk(tree) if isinstance(n, ast.ImportFrom)]
     names += [a.name for n in ast.walk(tree) if isinstance(n, ast.Import) for a in n.names]
-    up = [n for n in names if n.startswith(".") or n.startswith("autograder.grading")]
+    up = [n for n in names if n.startswith(".") or n.startswith("autograder.grader")]
     assert not up, f"Expected grading/kernel.py to import nothing from the grading pipeline; got {up}. " \
         "Hint: the pipeline and worker import the sandbox, never the other way round."

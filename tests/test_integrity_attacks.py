@@ -16,9 +16,9 @@ import types
 import pytest
 import torch
 
-import autograder.checks as checks
-from autograder.grading import crosscheck
-from autograder.integrity import seal
+import autograder.student.checks as checks
+from autograder.grader import crosscheck
+from autograder.grader import seal
 from catalogue.attacks import ATTACKS, CORRECT, EXERCISE, ROOT, Attack, run_in_kernel
 
 pytestmark = pytest.mark.grading
@@ -36,15 +36,15 @@ def _withheld(report, phrase: str) -> None:
     text = str(report)
     assert report.score == 0 and text.startswith("integrity: ") and phrase in text and "withheld" in text, \
         f"Expected 0 points and a first line 'integrity: ...{phrase}...'; got {report.score} and:\n{text}\n" \
-        "Hint: see autograder/integrity/guard.py (tampering, borrowed_reference)."
+        "Hint: see autograder/student/integrity/guard.py (tampering, borrowed_reference)."
 
 
 # --- in-process: the genuine check_report notices, restores and withholds -------------------------------
 
 def test_fake_module_in_sys_modules_is_noticed_and_replaced_back(monkeypatch) -> None:
-    monkeypatch.setitem(sys.modules, "autograder.checks", types.ModuleType("autograder.checks"))
-    _withheld(checks.check_report(EXERCISE, _layer(CORRECT)), "sys.modules['autograder.checks'] was replaced")
-    assert sys.modules["autograder.checks"] is checks, "Expected the genuine package put back in sys.modules."
+    monkeypatch.setitem(sys.modules, "autograder.student.checks", types.ModuleType("autograder.student.checks"))
+    _withheld(checks.check_report(EXERCISE, _layer(CORRECT)), "sys.modules['autograder.student.checks'] was replaced")
+    assert sys.modules["autograder.student.checks"] is checks, "Expected the genuine package put back in sys.modules."
 
 
 @pytest.mark.parametrize("how", ["object.__setattr__", "__dict__"])
@@ -54,13 +54,13 @@ def test_package_attribute_written_around_the_read_only_guard(how) -> None:
         vars(checks)["run_checks"] = fake
     else:
         object.__setattr__(checks, "run_checks", fake)
-    _withheld(checks.check_report(EXERCISE, _layer(CORRECT)), "autograder.checks.run_checks was changed")
+    _withheld(checks.check_report(EXERCISE, _layer(CORRECT)), "autograder.student.checks.run_checks was changed")
     assert checks.run_checks is not fake, "Expected the genuine run_checks restored."
 
 
 def test_a_name_that_shadows_a_builtin_in_the_package_is_noticed() -> None:
     vars(checks)["round"] = lambda x, n=None: 10.0
-    _withheld(checks.check_report(EXERCISE, _layer(CORRECT)), "autograder.checks.round was changed")
+    _withheld(checks.check_report(EXERCISE, _layer(CORRECT)), "autograder.student.checks.round was changed")
     assert "round" not in vars(checks), "Expected the shadowing name removed."
 
 
@@ -93,14 +93,14 @@ def test_borrowed_code_object_is_withheld() -> None:
 
 
 def test_f_linear_through_a_built_string_alias_is_observed() -> None:
-    from autograder.grading.democlass import HIDDEN_ALIAS
+    from autograder.grader.democlass import HIDDEN_ALIAS
     report = checks.check_report(EXERCISE, _layer(HIDDEN_ALIAS))
     assert report.score == 0 and "F.linear" in report.headline(), \
         f"Expected the required check to name F.linear seen while forward ran; got:\n{report}"
 
 
 def test_correct_layer_typed_like_the_reference_keeps_full_marks() -> None:
-    from autograder.grading.democlass import solution_code
+    from autograder.grader.democlass import solution_code
     nb = json.loads((ROOT / "solutions" / "01_iter1" / "01_iter1.ipynb").read_text())
     report = checks.check_report(EXERCISE, _layer("import math\nimport torch\nfrom torch import nn\n"
                                                   + solution_code(nb)))
@@ -154,8 +154,8 @@ PIPELINE = ["correct", "attack_fake_checks_module", "attack_fake_import"]
 
 def test_course_grade_kills_attacks_and_flags_copies(tmp_path) -> None:
     from autograder.demo import DEMO_ASSIGNMENT, DEMO_LIMITS, make_class
-    from autograder.grading.pipeline import grade_submissions
-    from autograder.grading.report import read_csv
+    from autograder.grader.pipeline import grade_submissions
+    from autograder.grader.report import read_csv
     subs = tmp_path / "class"
     make_class(subs)
     for path in subs.iterdir():
@@ -192,10 +192,11 @@ def _notebook(release: dict, answer: str | None) -> dict:
 
 def test_similarity_flags_renamed_copies_of_the_reference_and_of_each_other(tmp_path) -> None:
     import re
-    from autograder.course import NOTEBOOKS
-    from autograder.grading.collect import collect
-    from autograder.grading.copies import similarity
-    from autograder.grading.democlass import TRANSPOSED, solution_code
+    from autograder.student.settings import notebooks_dir
+    NOTEBOOKS = notebooks_dir()
+    from autograder.grader.collect import collect
+    from autograder.grader.copies import similarity
+    from autograder.grader.democlass import TRANSPOSED, solution_code
     release = json.loads((NOTEBOOKS / "01_iter1" / "01_iter1.ipynb").read_text())
     reference = solution_code(json.loads((ROOT / "solutions" / "01_iter1" / "01_iter1.ipynb").read_text()))
     renamed = re.sub(r"\bx\b", "inputs", reference).replace("class MyLinear", "class Layer") + "\n# my own work\n"
@@ -212,7 +213,7 @@ def test_similarity_flags_renamed_copies_of_the_reference_and_of_each_other(tmp_
 
 
 def test_the_kernel_fence_refuses_the_whole_answer_key(tmp_path) -> None:
-    from autograder.grading.kernel import Fence, deny_list
+    from autograder.grader.kernel import Fence, deny_list
     fence = Fence(str(tmp_path), deny_list(), str(tmp_path / ".tmp"))
     refused = [ROOT / "solutions" / "iter1.py", ROOT / "solutions" / "__init__.py",
                ROOT / "solutions" / "__pycache__" / "iter1.cpython-311.pyc", ROOT / "solutions" / "01_iter1" / "x.ipynb"]

@@ -1,9 +1,9 @@
-"""Tests for autograder.integrity.observe: forbidden torch calls are seen whatever the alias."""
+"""Tests for autograder.student.integrity.observe: forbidden torch calls are seen whatever the alias."""
 import pytest
 import torch
 import torch.nn as nn
 
-from autograder.integrity.observe import forbidden_calls
+from autograder.student.integrity.observe import forbidden_calls
 
 pytestmark = pytest.mark.grading
 

@@ -1,7 +1,7 @@
-"""Tests for autograder.integrity.similarity: renamed copies are flagged, distinct work is not."""
+"""Tests for autograder.grader.similarity: renamed copies are flagged, distinct work is not."""
 import pytest
 
-from autograder.integrity.similarity import flag
+from autograder.grader.similarity import flag
 
 pytestmark = pytest.mark.grading
 

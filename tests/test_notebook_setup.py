@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from autograder.notebook import THREADS_ENV, course_mismatch, pick_threads
+from autograder.student.notebook import THREADS_ENV, course_mismatch, pick_threads
 
 pytestmark = pytest.mark.skeleton
 
@@ -32,7 +32,7 @@ def test_a_nonsense_thread_count_is_refused_in_one_sentence(monkeypatch, value):
 def test_setup_notebook_sets_torch_threads(env, expected):
     base = {k: v for k, v in os.environ.items() if k not in (THREADS_ENV, "MKL_NUM_THREADS")}
     code = ("import torch; torch.set_num_threads(4)\n"
-            "from autograder.notebook import setup_notebook; setup_notebook()\n"
+            "from autograder.student.notebook import setup_notebook; setup_notebook()\n"
             "print('threads', torch.get_num_threads())")
     proc = subprocess.run([sys.executable, "-c", code], env=base | env | {"COURSE_DEVICE": "cpu"},
                           capture_output=True, text=True, timeout=300)
@@ -44,7 +44,7 @@ def test_setup_notebook_sets_torch_threads(env, expected):
 
 def test_setup_notebook_freezes_the_imports_once():
     code = ("import gc\n"
-            "from autograder.notebook import setup_notebook\n"
+            "from autograder.student.notebook import setup_notebook\n"
             "setup_notebook(); first = gc.get_freeze_count()\n"
             "keep = [[i] for i in range(1000)]\n"
             "setup_notebook(); print('frozen', first, gc.get_freeze_count())")

@@ -14,7 +14,8 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from autograder.course import NOTEBOOKS, SOLUTIONS
+from autograder.student.settings import notebooks_dir, solutions_dir
+NOTEBOOKS, SOLUTIONS = notebooks_dir(), solutions_dir()
 from nbrun import Job, Prefetch, execute_many
 
 MARK = "RESULTS_JSON="

@@ -6,8 +6,9 @@ from pathlib import Path
 
 import pytest
 
-from autograder import exports
-from autograder.course import ROOT
+from autograder.authoring import exports
+from autograder.student.settings import course_root
+ROOT = course_root()
 
 STAGES = {"backdrop": "00_mnist", "iter1": "01_iter1", "iter2": "02_iter2", "mlp": "03_mlp",
           "backprop": "04_backprop", "optimizer": "05_optimizer"}
@@ -26,7 +27,7 @@ def test_reference_module_on_disk_is_what_release_renders(module: str) -> None:
     path = ROOT / "solutions" / f"{module}.py"
     want = exports.render_all()[path]
     assert path.read_text() == want, (f"Expected solutions/{module}.py to be generated from its notebook; it differs. "
-                                      "Fix: edit the notebook, then run `make release` (or python -m autograder.exports).")
+                                      "Fix: edit the notebook, then run `make release` (or python -m autograder.authoring.exports).")
 
 
 @pytest.mark.parametrize("module", sorted(STAGES))

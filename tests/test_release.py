@@ -4,8 +4,11 @@ from pathlib import Path
 
 import pytest
 
-from autograder.course import NOTEBOOKS, SOLUTIONS, assignments, release
-from autograder.setup_cell import SETUP_CELL
+from autograder.student.settings import notebooks_dir, solutions_dir
+NOTEBOOKS, SOLUTIONS = notebooks_dir(), solutions_dir()
+from autograder.grader.pipeline import assignments
+from autograder.authoring.release import release
+from autograder.authoring.setup_cell import SETUP_CELL
 
 pytestmark = pytest.mark.skeleton
 
@@ -38,13 +41,13 @@ def test_notebooks_are_exactly_the_generated_ones(tmp_path):
 def test_setup_cell_is_identical_everywhere(path):
     cells = [c for c in json.loads(path.read_text())["cells"] if c["cell_type"] == "code"]
     got = "".join(cells[0]["source"])
-    assert got == SETUP_CELL, (f"{path.name}: the first code cell is not autograder/setup_cell.py's SETUP_CELL. "
+    assert got == SETUP_CELL, (f"{path.name}: the first code cell is not autograder/authoring/setup_cell.py's SETUP_CELL. "
                                "Fix: run `.venv/bin/course sync-setup`.")
 
 
 @pytest.mark.parametrize("path", source_notebooks(), ids=lambda p: p.parent.name)
 def test_test_cell_points_equal_the_checks_points(path):
-    from autograder.checks import EXERCISES, max_points
+    from autograder.student.checks import EXERCISES, max_points
     for cell in json.loads(path.read_text())["cells"]:
         meta = cell["metadata"].get("nbgrader", {})
         if meta.get("grade") and cell["cell_type"] == "code":

@@ -10,9 +10,11 @@ from pathlib import Path
 
 import pytest
 
-from autograder.course import NOTEBOOKS, SOLUTIONS, venv_env
-from autograder.grading.collect import Submission
-from autograder.grading.shard import merge, parse_shard, select, shard_of
+from autograder.student.settings import notebooks_dir, solutions_dir
+NOTEBOOKS, SOLUTIONS = notebooks_dir(), solutions_dir()
+from autograder.grader.subprocess_env import venv_env
+from autograder.grader.collect import Submission
+from autograder.grader.shard import merge, parse_shard, select, shard_of
 
 pytestmark = pytest.mark.shard
 ROOT = Path(__file__).resolve().parents[1]

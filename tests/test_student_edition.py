@@ -16,9 +16,10 @@ from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT / "tools"))
-from student_edition import build  # noqa: E402
+from autograder.authoring.edition import build
+from autograder.student.settings import course_root
+
+ROOT = course_root()
 
 pytestmark = pytest.mark.edition
 MARKERS = ("### BEGIN SOLUTION", "### END SOLUTION", "### BEGIN HIDDEN TESTS", "### END HIDDEN TESTS",
@@ -28,7 +29,7 @@ TRIVIAL = re.compile(r"^(import |from |return$|pass$|super\(\).__init__\(\)$|#|d
 
 @pytest.fixture(scope="module")
 def edition(tmp_path_factory) -> Path:
-    """The edition, written by tools/student_edition.py."""
+    """The edition, written by autograder/authoring/edition.py."""
     return build(tmp_path_factory.mktemp("edition") / "student-edition")
 
 
@@ -101,9 +102,9 @@ def test_edition_has_notebooks_data_and_checks_but_no_solutions(edition):
     names = {str(p.relative_to(edition)) for p in edition.rglob("*") if p.is_file()}
     for a in ("00_mnist", "01_iter1", "02_iter2", "03_mlp"):
         assert f"notebooks/{a}/{a}.ipynb" in names, f"Expected the student notebook {a} in the edition; got {sorted(names)}."
-    assert "data/mnist/train-images-idx3-ubyte.gz" in names and "autograder/checks/registry.py" in names
-    leaked = [n for n in names if n.startswith(("solutions/", "autograder/grading/", "tests/"))
-              or n in {"nbgrader_config.py", "autograder/course.py", "autograder/cli.py"}]
+    assert "data/mnist/train-images-idx3-ubyte.gz" in names and "autograder/student/checks/registry.py" in names
+    leaked = [n for n in names if n.startswith(("solutions/", "autograder/grader/", "autograder/authoring/", "tests/"))
+              or n in {"nbgrader_config.py", "autograder/cli.py", "autograder/demo.py"}]
     assert not leaked, f"Expected no solutions, hidden tests or grading code in the edition; found {leaked}."
 
 
@@ -153,7 +154,7 @@ RUNNER = textwrap.dedent('''
         subs += [("correct", c.exercise, c.name, c.obj) for c in all_correct()]
         sys.path.remove(sys.argv[4])
     sys.meta_path.insert(0, NoAnswerKey())  # from here on the checks (reloaded from disk per report) cannot import it
-    import autograder, autograder.checks as checks
+    import autograder, autograder.student.checks as checks
     assert autograder.__file__.startswith(edition), autograder.__file__
     out = {"checks_from": autograder.__file__, "reports": {}}
     if cases != "catalogue":
@@ -184,7 +185,7 @@ def _run_edition_checks(edition: Path, tmp: Path, cases: str) -> dict:
 
 
 def test_catalogue_is_caught_by_the_editions_self_checks_with_the_same_messages(edition, tmp_path):
-    from autograder.checks import check_report
+    from autograder.student.checks import check_report
     from tests.catalogue import all_correct, all_wrong
     got = _run_edition_checks(edition, tmp_path, "catalogue")
     wrong, correct = all_wrong(), all_correct()
@@ -236,7 +237,7 @@ def test_edition_installs_what_students_run_pinned_and_nothing_for_instructors(e
     names = {r.split("==")[0].lower() for r in reqs if r and not r.startswith("#")}
     assert {"torch", "fastai", "jupyterlab", "matplotlib", "einops"} <= names, \
         f"Expected the edition's requirements.txt to pin what the notebooks import; got {sorted(names)}."
-    extra = names & {"nbgrader", "pytest", "playwright", "hypothesis"}
+    extra = names & {"nbgrader", "pytest", "playwright", "hypothesis", "ruff"}
     assert not extra, f"Expected no instructor or test tools in the edition's requirements.txt; got {sorted(extra)}."
     assert all("==" in r for r in reqs if r and not r.startswith("#")), f"Expected exact pins; got {reqs}."
 
@@ -249,7 +250,7 @@ def test_edition_readme_starts_with_the_student_steps(edition):
 
 
 def test_edition_pins_colabs_installs_from_its_requirements(edition):
-    code = ("import sys; sys.path.insert(0, sys.argv[1]); from autograder import colab; "
+    code = ("import sys; sys.path.insert(0, sys.argv[1]); from autograder.student import colab; "
             "print(colab.pinned(['fastai'])[0])")
     out = subprocess.run([sys.executable, "-c", code, str(edition)], capture_output=True, text=True, cwd=edition)
     assert out.stdout.strip().startswith("fastai=="), \

@@ -9,7 +9,8 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from autograder.course import NOTEBOOKS, SOLUTIONS
+from autograder.student.settings import notebooks_dir, solutions_dir
+NOTEBOOKS, SOLUTIONS = notebooks_dir(), solutions_dir()
 
 ALIASES = {"t", "F", "nn", "np", "torch", "math", "plt", "optim", "einops"}  # what students write for their own
 
@@ -87,7 +88,7 @@ def test_run_all_goes_on_past_a_failing_self_check(tmp_path: Path) -> None:
     path = tmp_path / "02_iter2.ipynb"
     nbformat.write(nb, path)
     executed, _ = run_notebook(path, allow_errors=False)  # raises CellExecutionError if any cell fails
-    check = next(c for c in executed.cells if c.source.startswith("from autograder.checks import self_check"))
+    check = next(c for c in executed.cells if c.source.startswith("from autograder.student.checks import self_check"))
     first = "".join(o.get("text", "") for o in check.outputs if o.get("name") == "stdout").splitlines()[0]
     assert first.startswith("FAIL linear_kaiming: 11.5 / 12 points") and "extra_repr" in first, first
     assert results_of(executed)["iter2_valid_acc"] > 0.85

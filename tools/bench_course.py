@@ -9,7 +9,7 @@
 1. One epoch of notebook 0's training (nn.Linear(784, 10), update_step at lr 2e-2, wd 1e-5, bs 64)
    with three ways of making batches from the same tensors on the same device:
    - plain slicing: shuffle the tensors once per epoch, then take views x[i:i+64] (the floor);
-   - the notebooks' loader: fastai's DataLoader with batch-level indexing (autograder/batches.py);
+   - the notebooks' loader: fastai's DataLoader with batch-level indexing (autograder/student/batches.py);
    - fastai's stock per-item DataLoader over a list of (x, y) pairs, which the course used before.
    Each is timed `--repeats` times, interleaved, and the best (least disturbed) run is reported.
 2. The whole course: every solutions notebook executed with nbclient in the course kernel, one after
@@ -19,7 +19,7 @@
    setup_notebook() sets): the best wall time of the whole run. Both figures are printed, with each
    notebook's floor: the same kernel running only its setup cell and its imports (start_and_imports).
    Each kernel is killed once its last cell has run (nbclient's immediate shutdown, as in the tests).
-Both parts use the notebooks' thread count (autograder.notebook.pick_threads: one, unless
+Both parts use the notebooks' thread count (autograder.student.notebook.pick_threads: one, unless
 $OMP_NUM_THREADS says otherwise).
 """
 from __future__ import annotations
@@ -36,12 +36,13 @@ from typing import TYPE_CHECKING, Callable, Iterable, NamedTuple
 import torch
 from torch import nn
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
+from autograder.student.settings import course_root  # noqa: E402
+ROOT = course_root()
+sys.path.insert(0, str(ROOT))  # tools.reference
 
-from autograder.batches import tensor_dataloaders  # noqa: E402
-from autograder.data import Mnist, load_mnist  # noqa: E402
-from autograder.notebook import pick_device, pick_threads, seed_everything  # noqa: E402
+from autograder.student.batches import tensor_dataloaders  # noqa: E402
+from autograder.student.data import Mnist, load_mnist  # noqa: E402
+from autograder.student.notebook import pick_device, pick_threads, seed_everything  # noqa: E402
 from tools.reference import update_step  # noqa: E402
 
 if TYPE_CHECKING:

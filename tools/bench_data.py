@@ -2,7 +2,7 @@
 import statistics
 import time
 
-from autograder.data import load_mnist
+from autograder.student.data import load_mnist
 
 
 def main(repeats: int = 5) -> None:

@@ -15,15 +15,15 @@ import argparse
 import json
 import os
 import shutil
-import sys
 import tempfile
 import time
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from autograder.course import SOLUTIONS, assignments  # noqa: E402
-from autograder.grading.pipeline import build_template, grade_submissions  # noqa: E402
-from autograder.grading.types import Limits, Result  # noqa: E402
+from autograder.student.settings import solutions_dir  # noqa: E402
+SOLUTIONS = solutions_dir()
+from autograder.grader.pipeline import assignments  # noqa: E402
+from autograder.grader.pipeline import build_template, grade_submissions  # noqa: E402
+from autograder.grader.types import Limits, Result  # noqa: E402
 
 QUICK_MIX = ["correct", "transposed_weight", "missing_bias", "blank"]  # graded notebooks, no timeouts
 QUICK_LIMITS = Limits(cell_timeout_s=60, notebook_timeout_s=300, memory_mb=4096)  # as the demo class

@@ -9,15 +9,14 @@ from __future__ import annotations
 
 import argparse
 import json
-import sys
 import tempfile
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from autograder.course import SOLUTIONS  # noqa: E402
+from autograder.student.settings import solutions_dir  # noqa: E402
+SOLUTIONS = solutions_dir()
 from autograder.demo import DEMO_ASSIGNMENT as A, DEMO_LIMITS  # noqa: E402
-from autograder.grading.democlass import roster_submission  # noqa: E402
-from autograder.grading.pipeline import build_template, grade_submissions  # noqa: E402
+from autograder.grader.democlass import roster_submission  # noqa: E402
+from autograder.grader.pipeline import build_template, grade_submissions  # noqa: E402
 
 
 def main() -> None:

@@ -20,11 +20,12 @@ import time
 from pathlib import Path
 from typing import Any, Callable
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
-import autograder.checks as checks  # noqa: E402
-from autograder.grading import crosscheck  # noqa: E402
-from autograder.integrity import guard, seal  # noqa: E402
+from autograder.student.settings import course_root  # noqa: E402
+sys.path.insert(0, str(course_root() / "tests"))
+import autograder.student.checks as checks  # noqa: E402
+from autograder.grader import crosscheck  # noqa: E402
+from autograder.student.integrity import guard
+from autograder.grader import seal  # noqa: E402
 
 
 def median_ms(fn: Callable[[], Any], repeat: int) -> float:

@@ -13,18 +13,18 @@ import argparse
 import math
 import platform
 import sys
-from pathlib import Path
 from typing import Callable
 
 import torch
 import torch.nn.functional as F
 from torch import nn
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from autograder.student.settings import course_root
 
-from autograder.data import Mnist, load_mnist  # noqa: E402
-from autograder.notebook import pick_device, seed_everything  # noqa: E402
-from autograder.training import (Timer, evaluate, fit_one_epoch, mnist_dataloaders, tail_loss,  # noqa: E402
+sys.path.insert(0, str(course_root()))  # solutions and tools, as in the course folder
+from autograder.student.data import Mnist, load_mnist  # noqa: E402
+from autograder.student.notebook import pick_device, seed_everything  # noqa: E402
+from autograder.student.training import (Timer, evaluate, fit_one_epoch, mnist_dataloaders, tail_loss,  # noqa: E402
                                  tensor_batches)
 from solutions.iter1 import MyLinear as MyLinearRandn  # noqa: E402
 from solutions.iter2 import MyLinear  # noqa: E402

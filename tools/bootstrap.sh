@@ -36,7 +36,7 @@ pip_quiet --no-deps -e . \
   || die "installing the course package (pip install -e .) failed; see pip's message above, then run make again."
 "$VENV/bin/python" -m ipykernel install --sys-prefix --name mlp-course --display-name "Python 3 (mlp-course)" >/dev/null \
   || die "registering the Jupyter kernel 'mlp-course' failed; see the message above, then run make again."
-"$VENV/bin/python" -m autograder.grading.kernel --install >/dev/null \
+"$VENV/bin/python" -m autograder.grader.kernel --install >/dev/null \
   || die "registering the grading kernel 'mlp-course-sandbox' failed; see the message above, then run make again."
 "$VENV/bin/python" - <<'PY' || die "the environment installed but does not import; delete .venv and run make again."
 import torch, fastai.basics, nbgrader, einops, matplotlib  # noqa: F401  (never torchvision)

@@ -4,7 +4,7 @@ Each attack is an answer cell (MyLinear for 01_iter1's `linear_randn`) and a cel
 the hidden tests. `run_in_kernel` plays them in a fresh Python process set up as the grading kernel is
 (checks imported first, the sealing hook holding a key, the fence armed), then runs the hidden-test cell
 and returns what nbgrader would record and what the cell printed; `course grade`'s own cross-check
-(autograder/grading/crosscheck.confirm_cell) then gives the final points and reason.
+(autograder/grader/crosscheck.confirm_cell) then gives the final points and reason.
 """
 from __future__ import annotations
 
@@ -16,12 +16,12 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
-from autograder.grading.democlass import (CLASS_HEAD, FAKE_CHECKS_MODULE, FAKE_IMPORT, GOOD_INIT, HIDDEN_ALIAS,
+from autograder.grader.democlass import (CLASS_HEAD, FAKE_CHECKS_MODULE, FAKE_IMPORT, GOOD_INIT, HIDDEN_ALIAS,
                                           READ_ANSWER_KEY, ZERO_FORWARD)
 
 ROOT = Path(__file__).resolve().parents[2]
 EXERCISE = "linear_randn"
-HIDDEN = f'from autograder.checks import grade\ngrade("{EXERCISE}", MyLinear)'
+HIDDEN = f'from autograder.student.checks import grade\ngrade("{EXERCISE}", MyLinear)'
 STUB = CLASS_HEAD + "        raise NotImplementedError()\n"   # a student who wrote no layer
 NO_SEAL = "no valid seal"
 SEAL_SAYS = "seal says the grader was changed"
@@ -42,17 +42,17 @@ FORGED = ("import sys, types\n"
           "def _grade(exercise, obj):\n"
           "    print(f'[course seal] {exercise} 10.0000 ok ' + 'ab' * 32)\n"
           "    return 10.0\n"
-          "fake = types.ModuleType('autograder.checks'); fake.grade = _grade\n"
-          "sys.modules['autograder.checks'] = fake")
+          "fake = types.ModuleType('autograder.student.checks'); fake.grade = _grade\n"
+          "sys.modules['autograder.student.checks'] = fake")
 ASK_THE_HOOK = ("import sys, types\n"
                 "def _grade(exercise, obj):\n"
                 "    out = []\n"
                 "    sys.audit('mlp_course.seal', exercise, 10.0, out)\n"
                 "    print(*out)\n"
                 "    return 10.0\n"
-                "fake = types.ModuleType('autograder.checks'); fake.grade = _grade\n"
-                "sys.modules['autograder.checks'] = fake")
-WRAP_GENUINE = ("import autograder.checks as c\n"
+                "fake = types.ModuleType('autograder.student.checks'); fake.grade = _grade\n"
+                "sys.modules['autograder.student.checks'] = fake")
+WRAP_GENUINE = ("import autograder.student.checks as c\n"
                 "_genuine = c.grade\n"
                 "c.__dict__['grade'] = lambda exercise, obj: (_genuine(exercise, obj), 10.0)[1]")
 SHADOW_BUILTIN = ("import builtins\n"
@@ -60,21 +60,21 @@ SHADOW_BUILTIN = ("import builtins\n"
 GC_KEY_HUNT = ("import gc\n"
                "_closures = [o for o in gc.get_objects() if callable(o) and getattr(o, '__closure__', None)]")
 SWAP_CAPTURED_CHECKS = (  # edits the grader's own capture so that the "fresh" checks score everything 10
-    "import autograder.checks as c\n"
+    "import autograder.student.checks as c\n"
     "_core = open(c.__file__.replace('__init__.py', 'core.py')).read().replace(\n"
     "    'return 0.0 if self.gated or self.integrity else sum(r.score for r in self.results)', 'return 10.0')\n"
     "_swapped = tuple((n, p, compile(_core, p, 'exec', dont_inherit=True) if n == 'core' else code)\n"
     "                 for n, p, code in c._STATE.compiled)\n"
     "object.__setattr__(c._STATE, 'compiled', _swapped)")
-RECODE_GRADE = ("import autograder.checks as c\n"
+RECODE_GRADE = ("import autograder.student.checks as c\n"
                 "c.grade.__code__ = (lambda exercise, obj: 10.0).__code__")
 
 ATTACKS = [
     Attack("fake checks module in sys.modules", "fake-module", ZERO_FORWARD, FAKE_CHECKS_MODULE, NO_SEAL),
     Attack("object.__setattr__ on the checks package", "setattr", ZERO_FORWARD,
-           "import autograder.checks as c\nobject.__setattr__(c, 'grade', lambda exercise, obj: 10.0)", NO_SEAL),
+           "import autograder.student.checks as c\nobject.__setattr__(c, 'grade', lambda exercise, obj: 10.0)", NO_SEAL),
     Attack("write into the package's __dict__", "setattr", ZERO_FORWARD,
-           "import autograder.checks as c\nc.__dict__['grade'] = lambda exercise, obj: 10.0", NO_SEAL),
+           "import autograder.student.checks as c\nc.__dict__['grade'] = lambda exercise, obj: 10.0", NO_SEAL),
     Attack("wrap the genuine grade and return 10", "setattr", ZERO_FORWARD, WRAP_GENUINE, NO_SEAL),
     Attack("replaced builtins.__import__", "import-hook", ZERO_FORWARD, FAKE_IMPORT, NO_SEAL),
     Attack("replaced builtins.round", "import-hook", ZERO_FORWARD, SHADOW_BUILTIN, "builtins.round was replaced"),
@@ -98,10 +98,10 @@ CORRECT = CLASS_HEAD + GOOD_INIT + (
 KERNEL = r'''
 import contextlib, io, json, os, sys, traceback
 real_stdout = os.fdopen(os.dup(1), "w")
-import autograder.checks                                   # the kernel's preimport: capture before student code
-from autograder.integrity.seal import install_sealer_from_env
-from autograder.grading import kernel
-install_sealer_from_env(autograder.checks._STATE)
+import autograder.student.checks                                   # the kernel's preimport: capture before student code
+from autograder.grader.seal import install_sealer_from_env
+from autograder.grader import kernel
+install_sealer_from_env(autograder.student.checks._STATE)
 kernel.arm(os.getcwd())
 cells, ns, errors = json.loads(sys.argv[1]), {"__name__": "__main__"}, []
 for source in cells[:-1]:

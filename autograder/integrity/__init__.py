@@ -1,1 +1,0 @@
-"""Grader integrity: checks that student code cannot reach (issue 13)."""
