@@ -9,7 +9,7 @@ WORKERS ?= 2
 # The venv's tools first on PATH (nbgrader itself runs `alembic` from PATH).
 export PATH := $(abspath $(BIN)):$(PATH)
 
-.PHONY: help venv demo test release lab grade bench bench-course clean browser-test student-edition
+.PHONY: help venv demo test release lab grade bench bench-course clean browser-test student-edition cluster-test
 
 help:
 	@echo "make demo     generate the student notebooks, autograde the demo class, print grades"
@@ -21,6 +21,7 @@ help:
 	@echo "make bench-course   one epoch of the logistic model vs plain slicing, and the whole course (serial and 2 at a time)"
 	@echo "make browser-test   install Chromium (apt) if missing, run JupyterLab + formgrader in it"
 	@echo "make student-edition   write dist/student-edition: notebooks, data, self-checks; no answers"
+	@echo "make cluster-test   grade the demo class as a 3-task Slurm array under a real one-node Slurm (root; installs slurm-wlm, munge)"
 
 venv: $(STAMP)
 
@@ -61,6 +62,10 @@ browser-test: $(STAMP)
 
 student-edition: $(STAMP)
 	$(BIN)/python -m autograder.authoring.edition --out $(or $(OUT),dist/student-edition)
+
+# A real one-node Slurm (munged, slurmctld, slurmd started and stopped here): tools/cluster_test.py.
+cluster-test: $(STAMP)
+	$(BIN)/python tools/cluster_test.py $(ARGS)
 
 clean:
 	rm -rf demo_out grading_out gradebook.db .pytest_cache browser_out dist

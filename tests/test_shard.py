@@ -4,6 +4,7 @@ from __future__ import annotations
 import hashlib
 import inspect
 import json
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -123,3 +124,34 @@ def test_merging_a_shard_twice_is_refused(runs, tmp_path):
 def test_merging_a_missing_shard_is_a_clear_error(runs, tmp_path):
     with pytest.raises(FileNotFoundError, match="wait until every shard has finished"):
         merge([runs / "shard0", tmp_path / "never-ran"], tmp_path / "m")
+
+
+def test_deleting_a_shards_output_names_it_and_the_command_to_rerun_it(runs, tmp_path):
+    shutil.copytree(runs / "shard0", tmp_path / "shard0")
+    with pytest.raises(FileNotFoundError) as e:
+        merge([tmp_path / "shard0", tmp_path / "shard1"], tmp_path / "m")
+    message = str(e.value)
+    assert "shard 1/2 is missing" in message and f"--shard 1/2 --out {tmp_path / 'shard1'}" in message \
+        and message.count("re-run it: course grade 00_mnist") == 1, f"Expected shard 1/2 named with its command; got {message!r}."
+
+
+def test_a_shard_that_did_not_finish_is_refused(runs, tmp_path):
+    for i in range(2):
+        shutil.copytree(runs / f"shard{i}", tmp_path / f"shard{i}")
+    manifest = json.loads((tmp_path / "shard1" / "shard.json").read_text())
+    (tmp_path / "shard1" / "shard.json").write_text(json.dumps({**manifest, "complete": False}))
+    with pytest.raises(FileNotFoundError, match=r"shard 1/2 did not finish"):
+        merge([tmp_path / "shard0", tmp_path / "shard1"], tmp_path / "m")
+
+
+def test_copies_in_different_shards_are_flagged_at_merge(tmp_path):
+    from autograder.grader.shard import class_wide_similarity, shard_of
+    from autograder.grader.types import Result
+    answers = _write_class(tmp_path / "class")
+    copier = next(f"copier{k}" for k in range(100) if shard_of(f"copier{k}", 2) != shard_of("bob", 2))
+    shutil.copyfile(tmp_path / "class" / "bob.ipynb", tmp_path / "class" / f"{copier}.ipynb")
+    results = [Result(s, A, "graded") for s in [*answers, copier]]
+    class_wide_similarity(results, {"submissions": str(tmp_path / "class")})
+    flagged = {r.student: r.similarity for r in results if r.similarity}
+    assert flagged.get("bob") == copier and flagged.get(copier) == "bob", \
+        f"Expected bob and {copier} (shards {shard_of('bob', 2)} and {shard_of(copier, 2)}) flagged; got {flagged}."
