@@ -6,10 +6,11 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 WORKERS ?= 2
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 # The venv's tools first on PATH (nbgrader itself runs `alembic` from PATH).
 export PATH := $(abspath $(BIN)):$(PATH)
 
-.PHONY: help venv demo test release lab grade bench bench-course clean browser-test student-edition cluster-test
+.PHONY: help venv system-deps demo test release lab grade bench bench-course clean browser-test student-edition cluster-test
 
 help:
 	@echo "make demo     generate the student notebooks, autograde the demo class, print grades"
@@ -31,8 +32,14 @@ $(STAMP): requirements.lock pyproject.toml tools/bootstrap.sh
 demo: $(STAMP)
 	$(BIN)/course demo
 
-test: $(STAMP)
+test: $(STAMP) system-deps
 	$(BIN)/python -m pytest $(ARGS)
+
+# What the tests need from the OS: bubblewrap, the grading kernel's sandbox (root: apt, a few seconds).
+system-deps:
+	@command -v bwrap >/dev/null || { echo ">> installing bubblewrap from apt (the grading sandbox)"; \
+	  $(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq bubblewrap; } \
+	  || echo "note: could not install bubblewrap; grading falls back to the in-process fence and says so"
 
 release: $(STAMP)
 	$(BIN)/course sync-setup
@@ -54,7 +61,6 @@ bench-course: $(STAMP)
 	$(BIN)/python tools/bench_course.py $(ARGS)
 
 # Debian's Chromium (Playwright's own browser download is not used); screenshots go to browser_out/.
-SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 browser-test: $(STAMP)
 	@test -x /usr/bin/chromium || { echo ">> installing Chromium from apt"; \
 	  $(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq chromium chromium-driver; }

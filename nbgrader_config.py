@@ -29,8 +29,8 @@ c.ClearSolutions.code_stub = {
 }
 c.ClearSolutions.text_stub = "YOUR ANSWER HERE"
 
-# Execute every notebook with the course's own kernel (registered by `make`), with a time limit per cell.
-c.Execute.kernel_name = "mlp-course"
+# Execute every notebook with the course's grading kernel (registered by `make`), with a time limit per cell.
+c.Execute.kernel_name = "mlp-course-sandbox"  # the grading kernel in its OS sandbox (autograder/grader/sandbox.py)
 c.Execute.timeout = settings.CELL_TIMEOUT_S
 # A cell that runs past the timeout is interrupted and the notebook goes on (the cell shows the error).
 c.Execute.interrupt_on_timeout = True

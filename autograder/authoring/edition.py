@@ -24,7 +24,7 @@ DEFAULT_OUT = ROOT / "dist" / "student-edition"
 # The edition: the package's root module, the student runtime, the released notebooks and the data.
 COPIED = ["autograder/__init__.py", "autograder/student", "notebooks", "data"]
 # Pins only instructors, the course's tests or its lint gate use; students get the rest.
-NOT_FOR_STUDENTS = {"nbgrader", "nbconvert", "pytest", "pytest-timeout", "hypothesis", "playwright", "ruff", "scipy"}
+NOT_FOR_STUDENTS = {"nbgrader", "nbconvert", "pytest", "pytest-timeout", "hypothesis", "playwright", "ruff", "scipy", "mkdocs", "mkdocs-material"}
 SKIP = shutil.ignore_patterns("__pycache__", "*.pyc", ".ipynb_checkpoints")
 
 PYPROJECT = '''[build-system]

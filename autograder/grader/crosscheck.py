@@ -15,7 +15,7 @@ from pathlib import Path
 
 from .seal import read_seals
 
-KEY_FILE = "seal.key"
+KEY_FILE = "ipc/seal.key"  # in the folder the sandbox binds writable, so the kernel can delete it once read
 WITHHELD = ("The grade for {ex} was withheld: the course's checks could not confirm the score shown in this "
             "notebook. Ask your instructor.")
 
@@ -24,6 +24,7 @@ def write_key(work: Path) -> bytes:
     """A fresh 32-byte key in work/seal.key (mode 600), which the kernel finds through $GRADING_SEAL_FILE."""
     key = secrets.token_bytes(32)
     path = work / KEY_FILE
+    path.parent.mkdir(exist_ok=True)
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     with os.fdopen(fd, "wb") as f:
         f.write(key)

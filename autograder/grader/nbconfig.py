@@ -36,6 +36,7 @@ def nbgrader_config(root: Path, cell_timeout_s: int | None = None, release: Path
         step.Execute.timeout = cell_timeout_s
         step.Execute.startup_timeout = 120
         step.KernelManager.transport = "ipc"          # unix sockets: the kernel may live without a network
-        step.KernelManager.ip = str(Path(root) / "k")  # short: the job folder, never the student id
+        (Path(root) / "ipc").mkdir(exist_ok=True)  # the sockets' folder: the only part of the job root the sandbox binds
+        step.KernelManager.ip = str(Path(root) / "ipc" / "k")  # short: the job folder, never the student id
     config.merge(step)
     return config

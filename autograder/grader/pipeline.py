@@ -11,6 +11,7 @@ from pathlib import Path
 
 from ..student.settings import WORKERS, course_root, solutions_dir
 from .subprocess_env import venv_env
+from . import sandbox
 from .collect import Submission, collect
 from .kernel import short_tmp_root, write_kernelspec
 from .copies import similarity
@@ -62,6 +63,10 @@ def grade_submissions(assignments: list[str], submissions: Path, out: Path, work
     subs: list[Submission] = collect(submissions, assignments)
     if not subs:
         raise FileNotFoundError(f"Expected notebooks for {', '.join(assignments)} in {submissions}; got none.")
+    no_sandbox = sandbox.unavailable()
+    if no_sandbox:
+        print(f"note: grading WITHOUT the OS sandbox: {no_sandbox}. Student code is fenced only by an audit hook "
+              "in its kernel; see the trust model in the docs.", flush=True)
     out = Path(out).resolve()
     for kind in ("feedback", "autograded", "logs"):
         shutil.rmtree(out / kind, ignore_errors=True)
@@ -79,6 +84,8 @@ def grade_submissions(assignments: list[str], submissions: Path, out: Path, work
         flagged = similarity(subs, template / "release")
         for r in results:
             r.similarity = flagged.get((r.student, r.assignment), "")
+            if no_sandbox:
+                r.reason = "; ".join(filter(None, [r.reason, f"graded without the OS sandbox ({no_sandbox})"]))
         if report:
             write_report(results, out)
         return results
