@@ -73,7 +73,7 @@ def test_every_row_in_grades_csv(graded):
     rows = read_csv(out / "grades.csv")
     assert [r["student"] for r in rows] == sorted(results), \
         f"Expected one row per student, sorted; got {[r['student'] for r in rows]}. Hint: see report.write_csv."
-    fixed = {"student", "assignment", "status", "score", "max_score", "linear_randn", "reason", "similarity"}
+    fixed = {"student", "assignment", "status", "score", "max_score", "linear_randn", "reason", "similarity", "flags"}
     assert fixed <= set(rows[0]), \
         f"Expected the fixed columns and one per exercise; got {list(rows[0])}."
     assert (out / "summary.png").stat().st_size > 1000, "Expected a summary.png histogram; got none or empty."

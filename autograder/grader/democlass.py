@@ -202,7 +202,9 @@ EXPECTED: dict[str, tuple[str | float, str]] = {
     "attack_fake_checks_module": ("zero", "integrity:"),
     "attack_fake_import": ("zero", "integrity:"),
     "attack_hidden_f_linear": ("zero", ""),          # the required check names F.linear (observed, not read)
-    "attack_reads_answer_key": ("zero", "does not let notebook code read"),
+    # The sandbox does not bind solutions/ (sandbox.py): for the kernel the answer key does not exist. Where bwrap
+    # cannot run, the audit hook refuses the read instead ("does not let notebook code read").
+    "attack_reads_answer_key": ("zero", ""),
 }
 
 

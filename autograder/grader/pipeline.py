@@ -15,6 +15,7 @@ from . import sandbox
 from .collect import Submission, collect
 from .kernel import short_tmp_root, write_kernelspec
 from .copies import similarity
+from .flags import notebook_flags
 from .report import write_report
 from .types import Job, Limits, Result
 from .worker import grade_one
@@ -82,8 +83,11 @@ def grade_submissions(assignments: list[str], submissions: Path, out: Path, work
         jobs = [Job(s, template, work / f"j{i}", out, limits, deny, 1) for i, s in enumerate(subs)]
         results = run_jobs(jobs, workers, progress)
         flagged = similarity(subs, template / "release")
+        paths = {(s.student, s.assignment): s.path for s in subs}
         for r in results:
             r.similarity = flagged.get((r.student, r.assignment), "")
+            r.flags = notebook_flags(paths[(r.student, r.assignment)], template / "release" / r.assignment
+                                     / f"{r.assignment}.ipynb")
             if no_sandbox:
                 r.reason = "; ".join(filter(None, [r.reason, f"graded without the OS sandbox ({no_sandbox})"]))
         if report:

@@ -7,6 +7,7 @@ from pathlib import Path
 from .types import Result
 
 FIXED = ["student", "assignment", "status", "score", "max_score"]
+TEXT = ["reason", "similarity", "flags"]  # the text columns after the points (course merge carries them as text)
 
 
 def exercise_columns(results: list[Result]) -> list[str]:
@@ -19,10 +20,10 @@ def write_csv(results: list[Result], path: Path) -> Path:
     cols = exercise_columns(results)
     with path.open("w", newline="") as f:
         w = csv.writer(f)
-        w.writerow(FIXED + cols + ["reason", "similarity"])
+        w.writerow(FIXED + cols + TEXT)
         for r in results:
             w.writerow([r.student, r.assignment, r.status, f"{r.score:g}", f"{r.max_score:g}"]
-                       + [f"{r.points[c]:g}" if c in r.points else "" for c in cols] + [r.reason, r.similarity])
+                       + [f"{r.points[c]:g}" if c in r.points else "" for c in cols] + [r.reason, r.similarity, r.flags])
     return path
 
 

@@ -22,7 +22,7 @@ import tempfile
 from pathlib import Path
 
 from .collect import Submission, collect
-from .report import read_csv, write_report
+from .report import FIXED, TEXT, read_csv, write_report
 from .types import Result
 
 OUTPUT_TREES = ("feedback", "autograded", "logs")
@@ -65,15 +65,17 @@ def link_shard(subs: list[Submission], folder: Path) -> Path:
 RERUN_ENV = "COURSE_SHARD_RERUN"  # a job script's own re-run command, with {i} for the shard (Slurm: sbatch --array={i} ...)
 
 
-def rerun_command(manifest: dict, i: int) -> str:
-    """The command that grades shard i of the series a manifest belongs to."""
+def rerun_command(manifest: dict, i: int, out: Path | None = None) -> str:
+    """The command that grades shard i of the series a manifest belongs to (into `out`, else beside its sibling)."""
     if manifest.get("rerun"):
         return manifest["rerun"].replace("{i}", str(i))
     old, n = manifest["shard"]
-    out = Path(manifest["out"])
-    stem = out.name.removesuffix(str(old)) if out.name.endswith(str(old)) else out.name + "-"
+    if out is None:
+        sibling = Path(manifest["out"])
+        stem = sibling.name.removesuffix(str(old)) if sibling.name.endswith(str(old)) else sibling.name + "-"
+        out = sibling.parent / f"{stem}{i}"
     return shlex.join(["course", "grade", manifest["assignment"], manifest["submissions"], "--shard", f"{i}/{n}",
-                       "--out", str(out.parent / f"{stem}{i}")])
+                       "--out", str(out)])
 
 
 def write_manifest(out: Path, i: int, n: int, assignment: str, submissions: Path, graded: int, complete: bool) -> None:
@@ -132,14 +134,16 @@ def read_manifests(outs: list[Path]) -> dict[Path, dict]:
         raise ValueError(f"Expected the outputs of one --shard I/N series; got {sorted(series)}.")
     present = {m["shard"][0]: out for out, m in found.items() if m.get("complete")}
     partial = {m["shard"][0]: out for out, m in found.items() if not m.get("complete")}
+    unfinished = [o for o in outs if o not in present.values()]
+    guess = unfinished[0] if len(unfinished) == 1 else None  # the one folder given that holds no finished shard
     problems = []
     for i in range(n):
         if i in partial:
             problems.append(f"shard {i}/{n} did not finish (its {MANIFEST} in {partial[i]} says so); "
-                            f"re-run it: {rerun_command(first, i)}")
+                            f"re-run it: {rerun_command(first, i, partial[i])}")
         elif i not in present:
             problems.append(f"shard {i}/{n} is missing (no finished output among the folders given); "
-                            f"re-run it: {rerun_command(first, i)}")
+                            f"re-run it: {rerun_command(first, i, guess)}")
     if problems:
         raise FileNotFoundError("Expected every shard finished before merging; " + "; ".join(problems) + ".")
     return found
@@ -149,12 +153,13 @@ def _result(row: dict[str, str], fixed: set[str]) -> Result:
     """A grades.csv row back into the Result it was written from."""
     points = {k: float(v) for k, v in row.items() if k not in fixed and v != ""}
     return Result(row["student"], row["assignment"], row["status"], float(row["score"]),
-                  float(row["max_score"]), points, row["reason"], similarity=row.get("similarity", ""))
+                  float(row["max_score"]), points, row["reason"], similarity=row.get("similarity", ""),
+                  flags=row.get("flags", ""))
 
 
 def merge(outs: list[Path], dest: Path) -> list[Result]:
     """Join the shards' grades.csv (one row per student and assignment) and their feedback into dest."""
-    fixed = {"student", "assignment", "status", "score", "max_score", "reason", "similarity"}
+    fixed = set(FIXED + TEXT)
     outs = [Path(o) for o in outs]
     manifests = read_manifests(outs)
     results: dict[tuple[str, str], Result] = {}

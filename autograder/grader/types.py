@@ -30,6 +30,7 @@ class Result:
     reason: str = ""
     seconds: float = 0.0
     similarity: str = ""               # 'reference' or another student's name (score unchanged)
+    flags: str = ""                    # code that hides its calls or reaches for the grader (flags.py; score unchanged)
 
 
 @dataclass(frozen=True)
