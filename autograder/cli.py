@@ -50,6 +50,15 @@ def cmd_merge(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_report(args: argparse.Namespace) -> int:
+    """Write report.html and mistakes.csv again from a grading output folder's results.json."""
+    from .grader.classreport import load_results, write_class_report
+    out = Path(args.out)
+    page = write_class_report(load_results(out / "results.json"), out)
+    print(f"class report: {page}  mistakes: {out / 'mistakes.csv'}")
+    return 0
+
+
 def cmd_sync_setup(args: argparse.Namespace) -> int:
     """Rewrite the first code cell of every solutions notebook from autograder/authoring/setup_cell.py."""
     import nbformat
@@ -86,6 +95,9 @@ def _grade_parser(sub: argparse._SubParsersAction) -> None:
     m.add_argument("outs", nargs="+", metavar="OUT_DIR", help="the shards' output folders")
     m.add_argument("--out", default="grading_out", help="merged output folder (default grading_out)")
     m.set_defaults(fn=cmd_merge)
+    r = sub.add_parser("report", help="the class report (report.html, mistakes.csv) of a grading output folder")
+    r.add_argument("out", help="a folder written by `course grade` or `course merge`")
+    r.set_defaults(fn=cmd_report)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -244,3 +244,40 @@ def test_student_runs_the_setup_cell_and_a_self_check(page, lab, tmp_path):
     assert "device: cpu" in text or "device: cuda" in text, f"Expected the setup cell to print the device; got {text[:500]}"
     assert "left out the weight decay" in text and "3 / 4 points" in text, \
         f"Expected the self-check to name the missing weight decay and 3 / 4 points; the page shows:\n{text[-1500:]}"
+
+
+@pytest.fixture(scope="module")
+def class_report(tmp_path_factory) -> Path:
+    """The class report of a small demo class (two students share the forgotten .T), graded once."""
+    from autograder.demo import DEMO_ASSIGNMENT, DEMO_LIMITS, make_class
+    from autograder.grader.pipeline import grade_submissions
+    base = tmp_path_factory.mktemp("report")
+    made = {p.stem: p for p in make_class(base / "demo")}
+    (base / "class").mkdir()
+    for student in ("correct", "missing_transpose", "missing_transpose_matmul", "f_linear", "corrupted_json"):
+        shutil.copyfile(made[student], base / "class" / f"{student}.ipynb")
+    grade_submissions([DEMO_ASSIGNMENT], base / "class", base / "out", limits=DEMO_LIMITS, progress=False)
+    return base / "out" / "report.html"
+
+
+def test_the_class_report_renders_and_its_feedback_links_resolve(class_report, tmp_path):
+    from playwright.sync_api import sync_playwright
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=["--no-sandbox"])
+        page = browser.new_page(viewport={"width": 1300, "height": 1000})
+        try:
+            page.goto(class_report.as_uri())
+            assert page.locator("h2#ranking").is_visible(), "Expected the course-wide ranking on the page."
+            row = page.locator("table").first.locator("tr", has_text="linear.missing_t").first.inner_text()
+            assert row.strip().startswith("2") and "missing_transpose_matmul" in row, \
+                f"Expected the forgotten .T counted for two students in the ranking; got {row!r}."
+            widths = page.eval_on_selector_all("img", "imgs => imgs.map(i => i.naturalWidth)")
+            assert widths and all(w > 0 for w in widths), f"Expected every histogram to render; got widths {widths}."
+            _shot(page, tmp_path, "class_report")
+            links = page.eval_on_selector_all("a[href^='feedback/']", "as => as.map(a => a.href)")
+            assert len(links) >= 4, f"Expected links to the students' feedback; got {links}."
+            for href in dict.fromkeys(links):
+                page.goto(href)
+                assert "linear_randn" in page.content(), f"Expected {href} to open a feedback page."
+        finally:
+            browser.close()

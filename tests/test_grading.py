@@ -113,3 +113,13 @@ def test_rerun_serially_gives_the_same_grades(graded, tmp_path):
     assert [key(r) for r in again] == [key(results[s]) for s in RERUN], \
         "Expected a serial rerun to reproduce the parallel run's rows exactly; got differences. " \
         "Hint: grading must not depend on order, workers or earlier runs."
+
+
+def test_the_demo_class_report_counts_shared_mistakes(graded):
+    from autograder.grader.classreport import ranked
+    _, out, results, _ = graded
+    groups = {g["diagnosis"]: {s for s, _ in g["students"]} for g in ranked(list(results.values()))}
+    assert {"missing_transpose", "missing_transpose_matmul"} <= groups.get("linear.missing_t", set()), groups
+    shared = [d for d, who in groups.items() if len(who) >= 2]
+    assert len(shared) >= 3, f"Expected three or more mistakes shared by two students in the demo class; got {groups}."
+    assert (out / "report.html").is_file() and (out / "mistakes.csv").is_file()

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import html
 import json
+import re
 import os
 import secrets
 from pathlib import Path
@@ -72,6 +73,42 @@ def confirm(autograded: Path, points: dict[str, float], key: bytes) -> tuple[dic
         if why:
             reasons.append(why)
     return confirmed, reasons
+
+
+RESULT = re.compile(r"^\[course result\] (?P<exercise>[a-z0-9_]+) (?P<json>\[.*\])$", re.M)
+
+
+def check_details(autograded: Path, points: dict[str, float]) -> dict[str, list[dict]]:
+    """Exercise -> the per-check results grade() printed, kept only where they add up to the confirmed points.
+
+    They feed the class report (which mistakes, how many students), never a grade: the points come from the
+    gradebook and the seal. A line that does not parse or does not sum to the exercise's points is dropped.
+    """
+    cells = _test_cells(json.loads(autograded.read_text(encoding="utf-8")))
+    found = {}
+    for ex, text in cells.items():
+        lines = [m for m in RESULT.finditer(text) if m["exercise"] == ex]
+        try:
+            checks = json.loads(lines[-1]["json"]) if lines else None
+            earned = sum(float(c["points"]) for c in checks or [])
+        except (ValueError, TypeError, KeyError):
+            continue
+        gated = any(c.get("gate") and not c.get("passed") for c in checks or [])
+        if checks and ex in points and (abs(earned - points[ex]) < 1e-3 or (gated and points[ex] == 0)):
+            found[ex] = [{k: c.get(k) for k in ("check", "passed", "points", "max", "gate", "diagnosis", "sentence")}
+                         for c in checks]
+    return found
+
+
+def first_mistake(checks: dict[str, list[dict]], points: dict[str, float], cells: dict[str, float]) -> str:
+    """The sentence of the first failing check (a required one first) of the first exercise below full marks."""
+    for ex, got in points.items():
+        if got >= cells.get(ex, 0):
+            continue
+        failed = sorted((c for c in checks.get(ex, []) if not c["passed"]), key=lambda c: not c.get("gate"))
+        if failed:
+            return f"{failed[0]['check']}: {failed[0]['sentence']}"
+    return ""
 
 
 def mark_feedback(folder: Path, withheld: list[str]) -> None:

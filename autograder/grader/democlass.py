@@ -43,6 +43,16 @@ SYS_EXIT_ON_BAD_INPUT = CLASS_HEAD + GOOD_INIT + (
     "            sys.exit('wrong input size')\n"
     "        return x @ self.weight.T + (self.bias if self.bias is not None else 0)\n")
 F_LINEAR = CLASS_HEAD + GOOD_INIT + "\n    def forward(self, x):\n        return F.linear(x, self.weight, self.bias)\n"
+# The same mistakes written another way by a second student, so the class report counts each twice or more.
+MISSING_T = CLASS_HEAD + GOOD_INIT + "\n    def forward(self, x):\n        return x @ self.weight + self.bias\n"
+MISSING_T_MATMUL = CLASS_HEAD + GOOD_INIT + (
+    "\n    def forward(self, x):\n        return torch.matmul(x, self.weight) + self.bias\n")
+MISSING_BIAS_2 = CLASS_HEAD + (
+    "        self.in_features, self.out_features = in_features, out_features\n"
+    "        self.weight = nn.Parameter(torch.randn(out_features, in_features))\n\n"
+    "    def forward(self, x):\n        return torch.matmul(x, self.weight.t())\n")
+F_LINEAR_2 = CLASS_HEAD + GOOD_INIT + (
+    "\n    def forward(self, x):\n        return torch.nn.functional.linear(x, self.weight, self.bias)\n")
 # Grader attacks (issue 13): a layer whose forward returns zeros, plus a cell that tries to make it score.
 ZERO_FORWARD = CLASS_HEAD + GOOD_INIT + (
     "\n    def forward(self, x):\n        return torch.zeros(*x.shape[:-1], self.out_features)\n")
@@ -146,6 +156,10 @@ CLASS: dict[str, Mutation] = {
     "missing_bias": lambda nb, sol: _dump(_answer(nb, MISSING_BIAS)),
     "sys_exit_on_bad_input": lambda nb, sol: _dump(_answer(nb, SYS_EXIT_ON_BAD_INPUT)),
     "f_linear": lambda nb, sol: _dump(_answer(nb, F_LINEAR)),
+    "missing_transpose": lambda nb, sol: _dump(_answer(nb, MISSING_T)),
+    "missing_transpose_matmul": lambda nb, sol: _dump(_answer(nb, MISSING_T_MATMUL)),
+    "missing_bias_t_method": lambda nb, sol: _dump(_answer(nb, MISSING_BIAS_2)),
+    "f_linear_full_name": lambda nb, sol: _dump(_answer(nb, F_LINEAR_2)),
     "reads_hidden_tests": lambda nb, sol: _dump(_after_answer(_answer(nb, sol), READ_HIDDEN_TESTS.replace(
         "SOLUTIONS_NOTEBOOK", repr(str(solutions_dir() / "01_iter1" / "01_iter1.ipynb"))))),
     "network_access": lambda nb, sol: _dump(_after_answer(_answer(nb, sol), PHONE_HOME)),
@@ -184,6 +198,12 @@ EXPECTED: dict[str, tuple[str | float, str]] = {
     # forward = F.linear: the required "built from tensors" check fails, which zeroes the exercise
     # although the layer behaves like nn.Linear: 0/10.
     "f_linear": (0.0, ""),
+    # the class report's shared mistakes: x @ self.weight with the weight (out, in) fails the forward on a
+    # non-square layer (2), its gradients (1) and the bad input (1): 6/10, named "you forgot the .T"
+    "missing_transpose": (6.0, "you forgot the .T"),
+    "missing_transpose_matmul": (6.0, "you forgot the .T"),
+    "missing_bias_t_method": (0.0, "you forgot the bias"),
+    "f_linear_full_name": (0.0, "F.linear is what you are building"),
     "reads_hidden_tests": ("full", "does not let notebook code read"),
     "network_access": ("full", "does not let notebook code use the network"),
     "corrupted_json": ("invalid", "not valid notebook JSON"),

@@ -47,7 +47,9 @@ def run_jobs(jobs: list[Job], workers: int, progress: bool = True) -> list[Resul
     """Grade every job with `workers` at a time; results sorted by student and assignment."""
     from tqdm import tqdm
     results: list[Result] = []
-    bar = tqdm(total=len(jobs), unit="nb", desc="grading", disable=not progress, file=sys.stderr)
+    # No bar when stderr is not a terminal (a log file, a Slurm task): its carriage returns would fill the log.
+    bar = tqdm(total=len(jobs), unit="nb", desc="grading", disable=not (progress and sys.stderr.isatty()),
+               file=sys.stderr)
     with ThreadPoolExecutor(max_workers=max(1, workers)) as pool:
         futures = {pool.submit(grade_one, j): j for j in jobs}
         for fut in as_completed(futures):

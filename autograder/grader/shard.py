@@ -22,6 +22,7 @@ import tempfile
 from pathlib import Path
 
 from .collect import Submission, collect
+from .classreport import load_results
 from .report import FIXED, TEXT, read_csv, write_report
 from .types import Result
 
@@ -167,12 +168,15 @@ def merge(outs: list[Path], dest: Path) -> list[Result]:
         if not (out / "grades.csv").is_file():
             raise FileNotFoundError(f"Expected a shard's output folder with grades.csv; got {out}, which has none. "
                                     "Hint: wait until every shard has finished, or rerun the missing one.")
-        for row in read_csv(out / "grades.csv"):
-            key = (row["student"], row["assignment"])
+        # results.json keeps each row's per-check results (the class report); grades.csv is the fallback
+        rows = load_results(out / "results.json") if (out / "results.json").is_file() else \
+            [_result(row, fixed) for row in read_csv(out / "grades.csv")]
+        for row in rows:
+            key = (row.student, row.assignment)
             if key in results:
                 raise ValueError(f"Expected each student in one shard only; got {key[0]} ({key[1]}) twice, "
                                  f"again in {out}. Hint: merge the outputs of one --shard I/N series.")
-            results[key] = _result(row, fixed)
+            results[key] = row
     dest = Path(dest)
     dest.mkdir(parents=True, exist_ok=True)
     for out in manifests:

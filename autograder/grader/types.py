@@ -31,6 +31,7 @@ class Result:
     seconds: float = 0.0
     similarity: str = ""               # 'reference' or another student's name (score unchanged)
     flags: str = ""                    # code that hides its calls or reaches for the grader (flags.py; score unchanged)
+    checks: dict[str, list[dict]] = field(default_factory=dict)  # exercise -> per-check results (class report)
 
 
 @dataclass(frozen=True)

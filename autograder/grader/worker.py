@@ -193,7 +193,9 @@ def grade_one(job: Job) -> Result:
             points, integrity = crosscheck.confirm(autograded, recorded, key)
             score -= sum(recorded.values()) - sum(points.values())
             notes = integrity + verdict.repaired + verdict.notes + _execution_notes(autograded, job.limits)
-            blank = Result(s, a, "graded", score, total, points, "; ".join(notes))
+            checks = crosscheck.check_details(autograded, points)
+            notes += [why for why in [crosscheck.first_mistake(checks, points, cells)] if why and not notes]
+            blank = Result(s, a, "graded", score, total, points, "; ".join(notes), checks=checks)
             _copy_outputs(job)
             crosscheck.mark_feedback(job.out / "feedback" / s / a, [k for k in points if points[k] != recorded[k]])
         shutil.rmtree(job.work, ignore_errors=True)

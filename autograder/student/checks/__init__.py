@@ -23,6 +23,7 @@ self_check, ...) are read-only.
 """
 from __future__ import annotations
 
+import json as _json
 import secrets
 import sys
 import types
@@ -40,6 +41,7 @@ _HERE = Path(__file__).resolve().parent
 # (and a notebook that rebinds these names is caught by the namespace comparison).
 _audit, _modules, _ModuleType, _token = sys.audit, sys.modules, types.ModuleType, secrets.token_hex
 _tampering, _borrowed = _guard.tampering, _guard.borrowed_reference
+RESULT_PREFIX = "[course result]"  # grade()'s line of per-check results (check id, points, diagnosis id)
 SEAL_EVENT = _guard.SEAL_EVENT  # the sandbox kernel's sealing hook signs it (integrity/seal.py)
 
 
@@ -82,6 +84,7 @@ def check_report(exercise: str, obj: Any) -> Report:
     fresh = _fresh_modules()
     tampered = fresh.restore_genuine(_SNAPSHOT)
     report = fresh.run_checks(exercise, fresh.EXERCISES[exercise](), obj)
+    report.diagnoses = [fresh.diagnosis_id(r.check.id, r.hint or r.message) for r in report.results]
     if tampered:
         report.notices.append(f"tampering detected: {', '.join(tampered)} had been replaced; the genuine "
                               "functions were restored before grading.")
@@ -111,6 +114,7 @@ def grade(exercise: str, obj: Any) -> float:
     report = check_report(exercise, obj)
     print(report)
     score = float(round(report.score, 4))
+    print(f"{RESULT_PREFIX} {exercise} {_json.dumps(report.detail(), sort_keys=True)}")  # per check, for the class report
     sealed: list[str] = []
     _audit(SEAL_EVENT, exercise, score, sealed)
     for line in sealed:

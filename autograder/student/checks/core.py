@@ -79,6 +79,7 @@ class Report:
     results: list[CheckResult] = field(default_factory=list)
     notices: list[str] = field(default_factory=list)
     integrity: str = ""   # one sentence when the grade was withheld (the grader was tampered with)
+    diagnoses: list[str] = field(default_factory=list)  # per result: the stable id of the mistake it names
 
     @property
     def gated(self) -> bool:
@@ -115,6 +116,16 @@ class Report:
         first = self.failures()[0]
         why = " (a required check failed)" if self.gated else ""
         return f"FAIL {self.exercise}: {points}{why}. {first.check.title}: {first.hint or first.message}"
+
+    def detail(self) -> list[dict]:
+        """Per check: id, points earned and available, and for a failure the mistake's id and sentence."""
+        out = []
+        for i, r in enumerate(self.results):
+            diagnosis = self.diagnoses[i] if i < len(self.diagnoses) else r.check.id
+            out.append({"check": r.check.id, "passed": r.passed, "points": r.score, "max": r.check.points,
+                        "gate": r.check.gate, "diagnosis": "" if r.passed else diagnosis,
+                        "sentence": "" if r.passed else (r.hint or r.message)})
+        return out
 
     def result(self, check_id: str) -> CheckResult:
         """The result of the check with this id (e.g. "linear_kaiming.bias_init")."""

@@ -20,6 +20,7 @@ MISSING_T = ("you forgot the .T: weight is (out_features, in_features), so forwa
              "x @ self.weight.T (x @ self.weight only works for square layers, and gives wrong values there)")
 WRONG_LAYOUT = ("your weight is stored as (in_features, out_features); nn.Linear stores (out_features, "
                 "in_features): create it shaped (out_features, in_features) and compute x @ self.weight.T")
+MISSING_BIAS_PARAM = "you forgot the bias parameter: self.bias = nn.Parameter(...) shaped (out_features,)."
 MISSING_BIAS = "you forgot to add the bias: forward returns x @ self.weight.T plus self.bias"
 LAST_DIM = ("you checked the wrong dimension: compare x.shape[-1] (the last one) with in_features, "
             "not x.shape[1], so that inputs with any number of leading dimensions work")
@@ -58,7 +59,7 @@ def load_into(layer: nn.Module, ref: nn.Module) -> None:
                            WRONG_LAYOUT if swapped else
                            f"{' and '.join(plain)} {'is a plain tensor' if len(plain) == 1 else 'are plain tensors'}, "
                            "not registered: wrap them, self.weight = nn.Parameter(...)." if plain else
-                           "you forgot the bias parameter: self.bias = nn.Parameter(...) shaped (out_features,)."
+                           MISSING_BIAS_PARAM
                            if no_bias else
                            "name the parameters weight and bias, shaped like nn.Linear's, both nn.Parameters.") from e
 
@@ -136,7 +137,7 @@ def check_parameters(cls: Any) -> None:
         raise CheckFailure(f"weight shaped (out_features, in_features) = {(OUT, IN)}", f"{(IN, OUT)}", WRONG_LAYOUT)
     if got == [("weight", (OUT, IN))]:
         raise CheckFailure(f"parameters {expected} for MyLinear({IN}, {OUT})", f"{got}: no bias",
-                           "you forgot the bias parameter: self.bias = nn.Parameter(...) shaped (out_features,).")
+                           MISSING_BIAS_PARAM)
     raise CheckFailure(f"parameters {expected} for MyLinear({IN}, {OUT})", str(got),
                        "register weight (out_features, in_features) and bias (out_features,) as nn.Parameters.")
 

@@ -24,6 +24,40 @@ EXERCISES: dict[str, Callable[[], list[Check]]] = {
 }
 
 
+STAGES = {"backdrop": backdrop, "backprop": backprop, "iter1": iter1, "iter2": iter2, "mlp": mlp,
+          "optimizer": optimizer}
+
+
+def _named_mistakes() -> list[tuple[str, str]]:
+    """(sentence, diagnosis id) for every mistake sentence a stage module names as a constant, longest first.
+
+    The id is the module and the constant (`linear.missing_t` for checks/linear.py's MISSING_T): stable while
+    the constant keeps its name, whatever its wording.
+    """
+    modules = dict(STAGES)
+    for module in list(STAGES.values()):
+        for name, value in vars(module).items():
+            if type(value).__name__ == "module" and value.__name__.rsplit(".", 1)[0] == module.__name__.rsplit(".", 1)[0]:
+                modules.setdefault(value.__name__.rsplit(".", 1)[1], value)
+    found = {}
+    for short, module in modules.items():
+        for name, value in vars(module).items():
+            if name.isupper() and isinstance(value, str) and len(value) > 20:
+                found.setdefault(value.strip().rstrip("."), f"{short}.{name.lower()}")
+    return sorted(found.items(), key=lambda kv: -len(kv[0]))
+
+
+def diagnosis_id(check_id: str, hint: str) -> str:
+    """The stable id of the mistake a failing check named: a named sentence's id, else the check's own id."""
+    text = hint.strip().rstrip(".")
+    if not text:
+        return ""
+    for sentence, ident in _named_mistakes():
+        if text == sentence or text.startswith(sentence):
+            return ident
+    return check_id
+
+
 def check_ids() -> list[str]:
     """Every check id in course order; unique, and each starts with its exercise's id."""
     return [c.id for checks in EXERCISES.values() for c in checks()]
