@@ -10,7 +10,7 @@ SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 # The venv's tools first on PATH (nbgrader itself runs `alembic` from PATH).
 export PATH := $(abspath $(BIN)):$(PATH)
 
-.PHONY: help venv system-deps demo test release lab grade bench bench-course clean browser-test student-edition cluster-test
+.PHONY: help venv system-deps demo test release lab grade bench bench-course clean browser-test student-edition cluster-test bench-docs
 
 help:
 	@echo "make demo     generate the student notebooks, autograde the demo class, print grades"
@@ -19,6 +19,7 @@ help:
 	@echo "make lab      open JupyterLab on the course"
 	@echo "make grade A=01_iter1 SUBMISSIONS=path   grade a class (see README)"
 	@echo "make bench    benchmark serial vs parallel grading"
+	@echo "make bench-docs     run every benchmark and write its page under docs/benchmarks/"
 	@echo "make bench-course   one epoch of the logistic model vs plain slicing, and the whole course (serial and 2 at a time)"
 	@echo "make browser-test   install Chromium (apt) if missing, run JupyterLab + formgrader in it"
 	@echo "make student-edition   write dist/student-edition: notebooks, data, self-checks; no answers"
@@ -60,11 +61,19 @@ bench: $(STAMP)
 bench-course: $(STAMP)
 	$(BIN)/python tools/bench_course.py $(ARGS)
 
-# Debian's Chromium (Playwright's own browser download is not used); screenshots go to browser_out/.
+# Every benchmark, each written as a generated page under docs/benchmarks/ (date, machine, command, output).
+bench-docs: $(STAMP)
+	$(BIN)/python tools/bench_page.py data -- $(BIN)/python tools/bench_data.py
+	$(BIN)/python tools/bench_page.py training -- $(BIN)/python tools/bench_training.py --seeds 42 0 1
+	$(BIN)/python tools/bench_page.py course -- $(BIN)/python tools/bench_course.py
+	$(BIN)/python tools/bench_page.py grading -- $(BIN)/python tools/bench_grading.py
+
+# Debian's Chromium (Playwright's own browser download is not used); screenshots go to docs/screenshots/,
+# where the docs site shows them (SHOTS=folder to put them elsewhere).
 browser-test: $(STAMP)
 	@test -x /usr/bin/chromium || { echo ">> installing Chromium from apt"; \
 	  $(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq chromium chromium-driver; }
-	BROWSER_SCREENSHOTS=$(abspath $(or $(SHOTS),browser_out)) $(BIN)/python -m pytest -m browser $(ARGS)
+	BROWSER_SCREENSHOTS=$(abspath $(or $(SHOTS),docs/screenshots)) $(BIN)/python -m pytest -m browser $(ARGS)
 
 student-edition: $(STAMP)
 	$(BIN)/python -m autograder.authoring.edition --out $(or $(OUT),dist/student-edition)

@@ -35,9 +35,9 @@ def test_points_table_lists_every_check_and_total() -> None:
     assert len(rows) == sum(len(f()) for f in checks.EXERCISES.values())
 
 
-def test_readme_points_table_is_current() -> None:
-    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")
-    assert points_table() in readme, ("README.md's points table is stale. Hint: paste the output of "
+def test_docs_points_table_is_current() -> None:
+    page = (Path(__file__).resolve().parents[1] / "docs" / "design" / "checks.md").read_text(encoding="utf-8")
+    assert points_table() in page, ("docs/design/checks.md's points table is stale. Hint: paste the output of "
                                       "`.venv/bin/python -c 'from autograder.student.checks.registry import points_table; "
                                       "print(points_table())'` over it.")
 

@@ -81,7 +81,7 @@ def course_mismatch(cwd: Path | None = None) -> str | None:
         return None
     here = (cwd or Path.cwd()).resolve()
     for folder in (here, *here.parents):
-        if (folder / "autograder" / "student").is_dir() and (folder / "notebooks").is_dir():
+        if (folder / "autograder").is_dir() and (folder / "notebooks").is_dir():  # this layout or an older one
             if folder == imported:
                 return None
             return (f"warning: this notebook is in the course at {folder}, but Python imported the course's checks "
