@@ -101,6 +101,10 @@ def lab(tmp_path_factory):
     env = {k: v for k, v in venv_env().items() if not k.startswith(("JUPYTER_", "COURSE_"))}
     env |= {"HOME": str(home), "COURSE_ROOT": str(course), "COURSE_ID": "mlp-course-browser",
             "COURSE_EXCHANGE": str(tmp / "exchange"), "MPLBACKEND": "Agg"}
+    # No "Jupyter news?" pop-up over the pages (and their screenshots): the question is answered in the settings.
+    settings = home / ".jupyter" / "lab" / "user-settings" / "@jupyterlab" / "apputils-extension"
+    settings.mkdir(parents=True)
+    (settings / "notification.jupyterlab-settings").write_text('{"fetchNews": "false"}')
     roster = tmp / "students.csv"
     roster.write_text("id,first_name,last_name,email\nalice,Alice,Archer,\nbob,Bob,Baker,\n")
     _nbgrader(["db", "student", "import", str(roster)], env)
