@@ -6,7 +6,7 @@ import tempfile
 from pathlib import Path
 
 from .authoring.release import release
-from .grader.democlass import write_class
+from .grader.democlass import BACKDROP_CLASS, write_class
 from .grader.pipeline import assignments, build_template, grade_submissions
 from .grader.types import Limits
 from .student.settings import WORKERS, course_root, notebooks_dir, solutions_dir
@@ -15,16 +15,29 @@ ROOT = course_root()
 SOLUTIONS, NOTEBOOKS = solutions_dir(), notebooks_dir()
 DEMO = ROOT / "demo_out"
 DEMO_ASSIGNMENT = "01_iter1"
+BACKDROP_ASSIGNMENT = "00_mnist"  # a few of the class also hand in 00_mnist: the report ranks across both
 # The demo's infinite loop costs one cell timeout; 60 s is far above any cell of 01_iter1.
 DEMO_LIMITS = Limits(cell_timeout_s=60, notebook_timeout_s=300)
 
 
-def make_class(folder: Path, assignment: str = DEMO_ASSIGNMENT) -> list[Path]:
+def make_class(folder: Path, assignment: str = DEMO_ASSIGNMENT, class_: dict | None = None) -> list[Path]:
     """Write the demo class's notebooks, made from a fresh release of the assignment (notebooks/ untouched)."""
     with tempfile.TemporaryDirectory(prefix="demo-release-") as tmp:
         template = build_template([assignment], Path(tmp))
         return write_class(template / "release" / assignment / f"{assignment}.ipynb",
-                           SOLUTIONS / assignment / f"{assignment}.ipynb", folder)
+                           SOLUTIONS / assignment / f"{assignment}.ipynb", folder, class_)
+
+
+def make_course_class(folder: Path) -> list[Path]:
+    """The demo class in nbgrader's layout: every student's 01_iter1, and some students' 00_mnist too."""
+    paths = []
+    for assignment, class_ in ((DEMO_ASSIGNMENT, None), (BACKDROP_ASSIGNMENT, BACKDROP_CLASS)):
+        with tempfile.TemporaryDirectory(prefix="demo-class-") as tmp:
+            for loose in make_class(Path(tmp), assignment, class_):
+                dest = folder / "submitted" / loose.stem / assignment / f"{assignment}.ipynb"
+                dest.parent.mkdir(parents=True, exist_ok=True)
+                paths.append(Path(shutil.copyfile(loose, dest)))
+    return paths
 
 
 def make_course_pair(folder: Path) -> Path:
@@ -49,8 +62,10 @@ def run_demo(workers: int = WORKERS) -> int:
     grade_submissions(assignments(), pair, course, workers=workers)
     submissions = DEMO / "class" / "submissions"
     shutil.rmtree(submissions, ignore_errors=True)
-    paths = make_class(submissions)
-    print(f"\n3/3 grading the demo class: {len(paths)} students for {DEMO_ASSIGNMENT} "
+    paths = make_course_class(submissions)
+    print(f"\n3/3 grading the demo class: {len(paths)} notebooks of {BACKDROP_ASSIGNMENT} and {DEMO_ASSIGNMENT} "
           f"(mistakes and broken notebooks; see autograder/grader/democlass.py)")
-    grade_submissions([DEMO_ASSIGNMENT], submissions, DEMO / "class", workers=workers, limits=DEMO_LIMITS)
+    grade_submissions([BACKDROP_ASSIGNMENT, DEMO_ASSIGNMENT], submissions, DEMO / "class", workers=workers,
+                      limits=DEMO_LIMITS)
+    print(f"class report: {DEMO / 'class' / 'report.html'}")
     return 0

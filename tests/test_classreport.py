@@ -117,3 +117,21 @@ def test_course_report_rewrites_the_page_from_results_json(graded, tmp_path):
     assert proc.returncode == 0 and (out / "report.html").is_file(), proc.stderr
     missing = _course("report", str(tmp_path / "nowhere"))
     assert missing.returncode == 1 and "results.json" in missing.stderr, missing.stderr
+
+
+def test_the_demo_course_class_ranks_mistakes_across_two_assignments(tmp_path):
+    """make demo's class: the students who also hand in 00_mnist, graded on both assignments."""
+    from autograder.demo import BACKDROP_ASSIGNMENT, make_course_class
+    from autograder.grader.democlass import BACKDROP_CLASS
+    make_course_class(tmp_path / "all")
+    for student in BACKDROP_CLASS:
+        shutil.copytree(tmp_path / "all" / "submitted" / student, tmp_path / "class" / "submitted" / student)
+    results = grade_submissions([BACKDROP_ASSIGNMENT, DEMO_ASSIGNMENT], tmp_path / "class", tmp_path / "out",
+                                limits=DEMO_LIMITS, progress=False)
+    groups = ranked(results)
+    assignments = {a for g in groups for a, _ in g["exercises"]}
+    assert assignments == {BACKDROP_ASSIGNMENT, DEMO_ASSIGNMENT}, f"Expected the ranking to span both; got {assignments}."
+    shared = {g["diagnosis"]: {s for s, _ in g["students"]} for g in groups if len({s for s, _ in g["students"]}) >= 2}
+    assert shared.get("linear.missing_t") == {"missing_transpose", "missing_transpose_matmul"}, shared
+    assert any(d.startswith("update.") or d.startswith("backdrop.") for d in shared), shared
+    assert len(shared) >= 3, shared

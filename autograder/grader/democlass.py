@@ -148,6 +148,25 @@ def _to_markdown(nb: Notebook) -> Notebook:
     return nb
 
 
+# The demo class's 00_mnist: some of the same students also hand in the backdrop's update(), two of them
+# forgetting the weight decay, so the class report ranks mistakes across two assignments.
+UPDATE_NO_WD = ("def update(x, y, lr):\n    loss = F.cross_entropy(model(x), y)\n    loss.backward()\n"
+                "    with torch.no_grad():\n        for p in model.parameters():\n            p -= lr * p.grad\n"
+                "            p.grad.zero_()\n    return loss.item()\n")
+UPDATE_NO_ZERO_GRAD = ("def update(x, y, lr):\n"
+                       "    loss = F.cross_entropy(model(x), y) + wd * sum((p ** 2).sum() for p in model.parameters())\n"
+                       "    loss.backward()\n    with torch.no_grad():\n        for p in model.parameters():\n"
+                       "            p -= lr * p.grad\n    return loss.item()\n")
+BACKDROP_CLASS: dict[str, Callable[[Notebook, str], bytes]] = {
+    "correct": lambda nb, sol: _dump(_answer(nb, sol)),
+    "missing_transpose": lambda nb, sol: _dump(_answer(nb, UPDATE_NO_WD)),
+    "missing_transpose_matmul": lambda nb, sol: _dump(_answer(nb, UPDATE_NO_WD)),
+    "missing_bias": lambda nb, sol: _dump(_answer(nb, UPDATE_NO_ZERO_GRAD)),
+}
+# What each backdrop student must get (00_mnist's update is worth 4).
+BACKDROP_EXPECTED: dict[str, str] = {"correct": "full", "missing_transpose": "partial",
+                                     "missing_transpose_matmul": "partial", "missing_bias": "partial"}
+
 Mutation = Callable[[Notebook, str], bytes]
 CLASS: dict[str, Mutation] = {
     "correct": lambda nb, sol: _dump(_answer(nb, sol)),
@@ -235,13 +254,14 @@ def roster_submission(release_nb: Path, solution_nb: Path) -> bytes:
     return _dump(_after_answer(_answer(nb, sol), WORKER_PROBE))
 
 
-def write_class(release_nb: Path, solution_nb: Path, folder: Path) -> list[Path]:
+def write_class(release_nb: Path, solution_nb: Path, folder: Path,
+                class_: dict[str, Mutation] | None = None) -> list[Path]:
     """Write every demo student's notebook as folder/{student}.ipynb; return the paths."""
     nb = json.loads(release_nb.read_text(encoding="utf-8"))
     sol = solution_code(json.loads(solution_nb.read_text(encoding="utf-8")))
     folder.mkdir(parents=True, exist_ok=True)
     paths = []
-    for student, mutate in CLASS.items():
+    for student, mutate in (CLASS if class_ is None else class_).items():
         path = folder / f"{student}.ipynb"
         path.write_bytes(mutate(nb, sol))
         paths.append(path)
