@@ -8,7 +8,7 @@ from torch import nn
 
 
 import torch
-from einops import einsum, reduce
+from einops import einsum, rearrange, reduce
 
 
 class Module:
