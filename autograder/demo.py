@@ -6,7 +6,7 @@ import tempfile
 from pathlib import Path
 
 from .authoring.release import release
-from .grader.democlass import BACKDROP_CLASS, write_class
+from .grader.democlass import ANSWER, BACKDROP_ANSWER, BACKDROP_CLASS, write_class
 from .grader.pipeline import assignments, build_template, grade_submissions
 from .grader.types import Limits
 from .student.settings import WORKERS, course_root, notebooks_dir, solutions_dir
@@ -20,20 +20,22 @@ BACKDROP_ASSIGNMENT = "00_mnist"  # a few of the class also hand in 00_mnist: th
 DEMO_LIMITS = Limits(cell_timeout_s=60, notebook_timeout_s=300)
 
 
-def make_class(folder: Path, assignment: str = DEMO_ASSIGNMENT, class_: dict | None = None) -> list[Path]:
+def make_class(folder: Path, assignment: str = DEMO_ASSIGNMENT, class_: dict | None = None,
+               grade_id: str = ANSWER) -> list[Path]:
     """Write the demo class's notebooks, made from a fresh release of the assignment (notebooks/ untouched)."""
     with tempfile.TemporaryDirectory(prefix="demo-release-") as tmp:
         template = build_template([assignment], Path(tmp))
         return write_class(template / "release" / assignment / f"{assignment}.ipynb",
-                           SOLUTIONS / assignment / f"{assignment}.ipynb", folder, class_)
+                           SOLUTIONS / assignment / f"{assignment}.ipynb", folder, class_, grade_id)
 
 
 def make_course_class(folder: Path) -> list[Path]:
     """The demo class in nbgrader's layout: every student's 01_iter1, and some students' 00_mnist too."""
     paths = []
-    for assignment, class_ in ((DEMO_ASSIGNMENT, None), (BACKDROP_ASSIGNMENT, BACKDROP_CLASS)):
+    for assignment, class_, grade_id in ((DEMO_ASSIGNMENT, None, ANSWER),
+                                         (BACKDROP_ASSIGNMENT, BACKDROP_CLASS, BACKDROP_ANSWER)):
         with tempfile.TemporaryDirectory(prefix="demo-class-") as tmp:
-            for loose in make_class(Path(tmp), assignment, class_):
+            for loose in make_class(Path(tmp), assignment, class_, grade_id):
                 dest = folder / "submitted" / loose.stem / assignment / f"{assignment}.ipynb"
                 dest.parent.mkdir(parents=True, exist_ok=True)
                 paths.append(Path(shutil.copyfile(loose, dest)))

@@ -93,10 +93,10 @@ def _dump(nb: Notebook) -> bytes:
     return (json.dumps(nb, indent=1, ensure_ascii=False) + "\n").encode("utf-8")
 
 
-def _answer(nb: Notebook, source: str) -> Notebook:
+def _answer(nb: Notebook, source: str, grade_id: str = ANSWER) -> Notebook:
     """The notebook with the exercise cell's code replaced."""
     nb = copy.deepcopy(nb)
-    nb["cells"][_cells(nb, ANSWER)[0]]["source"] = source
+    nb["cells"][_cells(nb, grade_id)[0]]["source"] = source
     return nb
 
 
@@ -109,9 +109,9 @@ def _after_answer(nb: Notebook, code: str) -> Notebook:
     return nb
 
 
-def solution_code(solution_nb: Notebook) -> str:
+def solution_code(solution_nb: Notebook, grade_id: str = ANSWER) -> str:
     """The instructor's answer with the solution markers removed: what a correct student writes."""
-    src = "".join(solution_nb["cells"][_cells(solution_nb, ANSWER)[0]]["source"])
+    src = "".join(solution_nb["cells"][_cells(solution_nb, grade_id)[0]]["source"])
     return re.sub(r"[ \t]*### (BEGIN|END) SOLUTION\n", "", src)
 
 
@@ -150,6 +150,7 @@ def _to_markdown(nb: Notebook) -> Notebook:
 
 # The demo class's 00_mnist: some of the same students also hand in the backdrop's update(), two of them
 # forgetting the weight decay, so the class report ranks mistakes across two assignments.
+BACKDROP_ANSWER = "update"  # 00_mnist's exercise
 UPDATE_NO_WD = ("def update(x, y, lr):\n    loss = F.cross_entropy(model(x), y)\n    loss.backward()\n"
                 "    with torch.no_grad():\n        for p in model.parameters():\n            p -= lr * p.grad\n"
                 "            p.grad.zero_()\n    return loss.item()\n")
@@ -158,15 +159,11 @@ UPDATE_NO_ZERO_GRAD = ("def update(x, y, lr):\n"
                        "    loss.backward()\n    with torch.no_grad():\n        for p in model.parameters():\n"
                        "            p -= lr * p.grad\n    return loss.item()\n")
 BACKDROP_CLASS: dict[str, Callable[[Notebook, str], bytes]] = {
-    "correct": lambda nb, sol: _dump(_answer(nb, sol)),
-    "missing_transpose": lambda nb, sol: _dump(_answer(nb, UPDATE_NO_WD)),
-    "missing_transpose_matmul": lambda nb, sol: _dump(_answer(nb, UPDATE_NO_WD)),
-    "missing_bias": lambda nb, sol: _dump(_answer(nb, UPDATE_NO_ZERO_GRAD)),
+    "correct": lambda nb, sol: _dump(_answer(nb, sol, BACKDROP_ANSWER)),
+    "missing_transpose": lambda nb, sol: _dump(_answer(nb, UPDATE_NO_WD, BACKDROP_ANSWER)),
+    "missing_transpose_matmul": lambda nb, sol: _dump(_answer(nb, UPDATE_NO_WD, BACKDROP_ANSWER)),
+    "missing_bias": lambda nb, sol: _dump(_answer(nb, UPDATE_NO_ZERO_GRAD, BACKDROP_ANSWER)),
 }
-# What each backdrop student must get (00_mnist's update is worth 4).
-BACKDROP_EXPECTED: dict[str, str] = {"correct": "full", "missing_transpose": "partial",
-                                     "missing_transpose_matmul": "partial", "missing_bias": "partial"}
-
 Mutation = Callable[[Notebook, str], bytes]
 CLASS: dict[str, Mutation] = {
     "correct": lambda nb, sol: _dump(_answer(nb, sol)),
@@ -255,10 +252,10 @@ def roster_submission(release_nb: Path, solution_nb: Path) -> bytes:
 
 
 def write_class(release_nb: Path, solution_nb: Path, folder: Path,
-                class_: dict[str, Mutation] | None = None) -> list[Path]:
+                class_: dict[str, Mutation] | None = None, grade_id: str = ANSWER) -> list[Path]:
     """Write every demo student's notebook as folder/{student}.ipynb; return the paths."""
     nb = json.loads(release_nb.read_text(encoding="utf-8"))
-    sol = solution_code(json.loads(solution_nb.read_text(encoding="utf-8")))
+    sol = solution_code(json.loads(solution_nb.read_text(encoding="utf-8")), grade_id)
     folder.mkdir(parents=True, exist_ok=True)
     paths = []
     for student, mutate in (CLASS if class_ is None else class_).items():
