@@ -194,9 +194,10 @@ TIMING = re.compile(r"\d+(\.\d+)?\s?(s|seconds)\b|\d{4}-\d\d-\d\d[ T][\d:.]+|'\w
 
 
 def feedback(out: Path) -> dict[str, str]:
-    """Each feedback page's text with timings removed, by its path."""
-    return {str(p.relative_to(out)): TIMING.sub("", p.read_text(errors="replace"))
-            for p in sorted((out / "feedback").rglob("*.html"))}
+    """Each feedback page's visible text with timings removed, by its path (HTML tags and whitespace aside: how
+    a kernel's stdout was split into output areas depends on timing too)."""
+    return {str(p.relative_to(out)): " ".join(TIMING.sub("", re.sub(r"<[^>]+>", " ", p.read_text(errors="replace")))
+                                              .split()) for p in sorted((out / "feedback").rglob("*.html"))}
 
 
 def run(work: Path) -> None:
