@@ -170,24 +170,24 @@ def render(results: list[Result], title: str = "Class report", out: Path | None 
                              f"<td>{share}</td></tr>")
             parts.append("</table>")
             parts += _mistake_table(ranked([_only(r, ex) for r in graded]), with_exercise=False, out=out)
-        odd = [r for r in rows if r.status != "graded"]
-        if odd:
-            parts.append("<h3>No grade (invalid, error or timed out)</h3><table><tr><th>student</th><th>status</th>"
-                         "<th>reason</th></tr>")
-            parts += [f"<tr><td>{_link(r.student, r.assignment, out)}</td><td>{_e(r.status)}</td><td>{_e(r.reason)}</td>"
-                      "</tr>" for r in odd]
-            parts.append("</table>")
-        flagged = [r for r in rows if r.similarity or r.flags]
-        if flagged:
-            parts.append("<h3>Flagged: copies and suspicious code (scores unchanged)</h3><table><tr><th>student</th>"
-                         "<th>similarity</th><th>flags</th></tr>")
-            parts += [f"<tr><td>{_link(r.student, r.assignment, out)}</td><td>{_e(r.similarity)}</td><td>{_e(r.flags)}</td>"
-                      "</tr>" for r in flagged]
-            parts.append("</table>")
+        parts += _student_table("No grade (invalid, error or timed out)", ("status", "reason"),
+                                [r for r in rows if r.status != "graded"], out)
+        parts += _student_table("Flagged: copies and suspicious code (scores unchanged)", ("similarity", "flags"),
+                                [r for r in rows if r.similarity or r.flags], out)
     parts.append("<h2 id='columns'>The columns of grades.csv</h2><table>")
     parts += [f"<tr><th>{_e(k)}</th><td>{_e(v)}</td></tr>" for k, v in COLUMNS_HELP]
     parts.append("</table></body></html>")
     return "\n".join(parts)
+
+
+def _student_table(title: str, fields: tuple[str, ...], rows: list[Result], out: Path | None) -> list[str]:
+    """A titled table of students (linked) and some of their row's fields; nothing when there are no rows."""
+    if not rows:
+        return []
+    head = "".join(f"<th>{_e(f)}</th>" for f in fields)
+    body = [f"<tr><td>{_link(r.student, r.assignment, out)}</td>" + "".join(f"<td>{_e(getattr(r, f))}</td>"
+                                                                            for f in fields) + "</tr>" for r in rows]
+    return [f"<h3>{_e(title)}</h3><table><tr><th>student</th>{head}</tr>", *body, "</table>"]
 
 
 def _only(r: Result, exercise: str) -> Result:
