@@ -75,6 +75,18 @@ class ModuleNoOut(Module):
         self.bwd(*self.args)
 
 
+class ModuleNoStoredOut(Module):  # __call__ returns forward's output without keeping it
+    def __call__(self, *args):
+        self.args = args
+        return self.forward(*args)
+
+
+class ModuleNoStoredArgs(Module):  # __call__ keeps the output but not the inputs
+    def __call__(self, *args):
+        self.out = self.forward(*args)
+        return self.out
+
+
 class ModuleRecomputes(Module):
     def backward(self):
         self.bwd(self.forward(*self.args), *self.args)
@@ -646,6 +658,8 @@ WRONG = [
     _w("module_base", "__call__ returns self", ModuleReturnsSelf, "call", "forward's output"),
     _w("module_base", "backward drops out", ModuleNoOut, "backward", "TypeError"),
     _w("module_base", "backward recomputes forward", ModuleRecomputes, "backward", "call forward again"),
+    _w("module_base", "__call__ does not store out", ModuleNoStoredOut, "backward", "does not store self.out"),
+    _w("module_base", "__call__ does not store args", ModuleNoStoredArgs, "backward", "does not store self.args"),
     _w("module_base", "stores clones of the inputs", ModuleClones, "backward", "do not clone"),
     _w("module_base", "stores the first input only", ModuleFirstArgOnly, "backward", "TypeError"),
     _w("module_base", "keeps the first call", ModuleCachesFirstCall, "backward", "last call"),
@@ -741,4 +755,8 @@ MISTAKES = [
             ("inp (n, 1) minus targ (n,)", "(n, n)", "targ.view_as(inp)"), 0.5, M),
     Mistake("mse_bwd", "(n, 1) - (n,) in forward and bwd", MseNoViewAs, "forward",
             ("inp (n, 1) minus targ (n,)", "(n, n)"), 1.5, M),
+    Mistake("module_base", "__call__ does not store self.out", ModuleNoStoredOut, "backward",
+            ("does not store self.out", "self.out = self.forward(*args)"), 1, M),
+    Mistake("module_base", "__call__ does not store self.args", ModuleNoStoredArgs, "backward",
+            ("does not store self.args", "self.args = args"), 1, M),
 ]

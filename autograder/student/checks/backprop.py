@@ -163,9 +163,10 @@ def _recording_layers(cls: type) -> tuple[type, type, list[tuple]]:
         calls.append((out, a, b))
         if hasattr(out, "g"):
             a.g, b.g = out.g.clone(), out.g.clone()
-    double_bwd.__qualname__, add_bwd.__qualname__ = "Double.bwd", "Add.bwd"  # what an error message shows
-    double = _subclass(cls, "Double", lambda self, inp: 2 * inp, double_bwd)
-    add = _subclass(cls, "Add", lambda self, a, b: a + b, add_bwd)
+    # Named after the student's class: an error message names only what the student wrote.
+    double_bwd.__qualname__ = add_bwd.__qualname__ = f"{cls.__name__}.bwd"
+    double = _subclass(cls, cls.__name__, lambda self, inp: 2 * inp, double_bwd)
+    add = _subclass(cls, cls.__name__, lambda self, a, b: a + b, add_bwd)
     return double, add, calls
 
 
@@ -182,7 +183,8 @@ def check_module_call(cls: Any) -> None:
     """m(*args) returns forward(*args), for one and for two inputs."""
     double, add, calls = _recording_layers(cls)
     x, a, b = rand(3, 4, seed=1), rand(3, 4, seed=2), rand(3, 4, seed=3)
-    for what, layer, args, want in (("Double()(x)", double(), (x,), 2 * x), ("Add()(a, b)", add(), (a, b), a + b)):
+    for what, layer, args, want in (("m(x) for a subclass whose forward is 2 * x", double(), (x,), 2 * x),
+                                    ("m(a, b) for a subclass whose forward is a + b", add(), (a, b), a + b)):
         got = adapters.call(layer, *args)
         if not isinstance(got, torch.Tensor) or not close(got, want, **TOL):
             raise CheckFailure(f"{what} to return forward's output", value_summary(got),
@@ -225,11 +227,23 @@ def check_module_backward(cls: Any) -> None:
                            "unpack all stored inputs: self.bwd(self.out, *self.args).")
 
 
+MODULE_NO_OUT = ("your __call__ does not store self.out: backward() reads it, so set "
+                 "self.out = self.forward(*args) in __call__ and return self.out")
+MODULE_NO_ARGS = "your __call__ does not store self.args: backward() reads it, so set self.args = args in __call__"
+
+
+def explain_module(exc: BaseException, cls: Any) -> str | None:
+    """Name what __call__ forgot to store, when backward() reads an attribute that is not there."""
+    if isinstance(exc, AttributeError) and getattr(exc, "name", None) in ("out", "args"):
+        return (MODULE_NO_OUT if exc.name == "out" else MODULE_NO_ARGS) + "."
+    return None
+
+
 def module_checks() -> list[Check]:
     """Module: 2 points."""
-    return [Check("module_base.call", "m(*args) returns forward(*args)", 1, check_module_call),
+    return [Check("module_base.call", "m(*args) returns forward(*args)", 1, check_module_call, explain=explain_module),
             Check("module_base.backward", "backward() calls bwd(out, *args) with the last call's tensors", 1,
-                  check_module_backward)]
+                  check_module_backward, explain=explain_module)]
 
 
 # ---- Relu and Sigmoid -----------------------------------------------------------------------------
