@@ -80,6 +80,24 @@ def AdamRebinds(self, p, g, st):
     p = p - self.lr * (st["m"] / (1 - b1 ** st["t"])) / ((st["v"] / (1 - b2 ** st["t"])).sqrt() + self.eps)
 
 
+class SGDNoNoGrad(SGD):
+    """step() without torch.no_grad(): the in-place update of a leaf that requires grad raises."""
+
+    def step(self):
+        for name, p in self.params:
+            if p.grad is None:
+                continue
+            p -= self.lr * (p.grad + self.weight_decay * p)
+
+
+class SGDPairsOnly(SGD):
+    """Assumes named_parameters(): `for name, p in params` breaks on parameters()'s plain tensors."""
+
+    def __init__(self, params, lr, momentum=0.0, weight_decay=0.0):
+        super().__init__([], lr, momentum, weight_decay)
+        self.params = [(name, p) for name, p in params]
+
+
 def _sgd(name, cls, first, words, lost):
     return Mistake("sgd", name, cls, first, tuple(words), lost, "optimizer")
 
@@ -95,6 +113,10 @@ MISTAKES = [
     _sgd("parameters() only: (name, tensor) pairs break it", SGDParametersOnly, "params",
          ["(name, parameter) pairs from named_parameters()", "accept both"], 5),
     _sgd("p += lr * g (uphill): zero_grad keeps its points", SGDUphill, "params", ["uphill", "subtract"], 4),
+    _sgd("step() outside torch.no_grad()", SGDNoNoGrad, "params", ["outside torch.no_grad()", "with torch.no_grad()"],
+         4.5),
+    _sgd("(name, p) pairs assumed: parameters() breaks it", SGDPairsOnly, "params",
+         ["(name, parameter) pair", "parameters() gives plain tensors"], 0.5),
     _sgd("momentum as an average, from zeros", SGDDampening, "momentum",
          ["exponential moving average", "buf = momentum * buf + g"], 2.5),
     _sgd("momentum as an average, started at g", SGDEmaFirstG, "momentum",

@@ -348,9 +348,21 @@ def check_sgd_weight_decay(cls: Any) -> None:
                        weight_decay=WD)
 
 
+NO_GRAD = ("your step() updates the parameters outside torch.no_grad(): autograd refuses an in-place change of "
+           "a leaf that requires grad; put the loop in `with torch.no_grad():` (or decorate step with @torch.no_grad())")
+PAIRS_ONLY = ("your optimizer unpacks every item as a (name, parameter) pair, but parameters() gives plain tensors; "
+              "accept both (Hint 1): [p if isinstance(p, tuple) else (str(i), p) for i, p in enumerate(params)]")
+
+
 def explain_pairs(exc: BaseException, cls: Any) -> str | None:
-    """Names an error on named_parameters()'s (name, tensor) pairs when the same class runs on parameters()."""
-    if "tuple" not in str(exc):
+    """Names a step outside no_grad, pairs assumed where parameters() gives tensors, or tensors assumed where
+    named_parameters() gives pairs."""
+    text = str(exc)
+    if isinstance(exc, RuntimeError) and "leaf Variable that requires grad" in text and "in-place" in text:
+        return NO_GRAD + "."
+    if isinstance(exc, (ValueError, TypeError)) and "values to unpack" in text:
+        return PAIRS_ONLY + "."
+    if "tuple" not in text:
         return None
     try:
         trajectory(_student(cls, "plain", lr=0.01))
