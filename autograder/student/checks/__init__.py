@@ -84,7 +84,9 @@ def check_report(exercise: str, obj: Any) -> Report:
     fresh = _fresh_modules()
     tampered = fresh.restore_genuine(_SNAPSHOT)
     report = fresh.run_checks(exercise, fresh.EXERCISES[exercise](), obj)
-    report.diagnoses = [fresh.diagnosis_id(r.check.id, r.hint or r.message) for r in report.results]
+    named = fresh._named_mistakes() if not report.passed else []  # scanned once per report, only when it failed
+    report.diagnoses = [fresh.diagnosis_id(r.check.id, r.hint or r.message, named) if not r.passed else ""
+                        for r in report.results]
     if tampered:
         report.notices.append(f"tampering detected: {', '.join(tampered)} had been replaced; the genuine "
                               "functions were restored before grading.")

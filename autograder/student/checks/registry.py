@@ -47,12 +47,15 @@ def _named_mistakes() -> list[tuple[str, str]]:
     return sorted(found.items(), key=lambda kv: -len(kv[0]))
 
 
-def diagnosis_id(check_id: str, hint: str) -> str:
-    """The stable id of the mistake a failing check named: a named sentence's id, else the check's own id."""
+def diagnosis_id(check_id: str, hint: str, named: list[tuple[str, str]] | None = None) -> str:
+    """The stable id of the mistake a failing check named: a named sentence's id, else the check's own id.
+
+    `named` is _named_mistakes(), passed in by a caller that names several results (scanned once, not per result).
+    """
     text = hint.strip().rstrip(".")
     if not text:
         return ""
-    for sentence, ident in _named_mistakes():
+    for sentence, ident in named if named is not None else _named_mistakes():
         if text == sentence or text.startswith(sentence):
             return ident
     return check_id
