@@ -269,7 +269,7 @@ def _v2(name, cls, check, fragment):
 
 WRONG = [
     _v1("torch.rand (uniform [0, 1)) init", UniformInIteration1, "randn_init", "N(0, 1)"),
-    _v1("randn * 0.01 init", RandnTimesSmall, "randn_init", "std 0.01"),
+    _v1("randn * 0.01 init", RandnTimesSmall, "randn_init", "not scaled"),
     _v1("zero bias in iteration 1", ZeroBiasIteration1, "randn_init", "bias ~ N(0, 1)"),
     _v1("weight shaped (in, out)", TransposedWeight, "parameters", "(out_features, in_features)"),
     _v1("forgot the bias", ForgotBias, "forward", "forgot to add the bias"),

@@ -49,7 +49,7 @@ def _fresh_modules() -> types.ModuleType:
     """The checks executed anew from the code compiled at import (before student code), under a private random name.
 
     Not from disk and not through the import system: a notebook cannot plant a module under the private
-    name, intercept the loader or feed in other source. Returns the fresh registry.
+    name, intercept the loader or feed in other source. Returns the fresh package (.registry, .judge, ...).
     """
     name = f"_mlp_course_checks_{_token(8)}"
     package = _ModuleType(name)
@@ -62,7 +62,7 @@ def _fresh_modules() -> types.ModuleType:
             _modules[module.__name__] = module
             exec(code, vars(module))
             setattr(package, sub, module)
-        return package.registry
+        return package
     finally:
         for k in [k for k in _modules if k == name or k.startswith(name + ".")]:
             del _modules[k]
@@ -81,12 +81,16 @@ def check_report(exercise: str, obj: Any) -> Report:
     found = _tampering(_STATE)
     if found:
         return Report(exercise, integrity=f"the grader's own code was changed in this notebook ({found[0]})")
-    fresh = _fresh_modules()
+    package = _fresh_modules()
+    fresh = package.registry
     tampered = fresh.restore_genuine(_SNAPSHOT)
-    report = fresh.run_checks(exercise, fresh.EXERCISES[exercise](), obj)
-    named = fresh._named_mistakes() if not report.passed else []  # scanned once per report, only when it failed
-    report.diagnoses = [fresh.diagnosis_id(r.check.id, r.hint or r.message, named) if not r.passed else ""
-                        for r in report.results]
+    if package.judge.judged(exercise):  # observed here, then judged from the observations alone, as in grading
+        report = package.judge.observe_and_judge(exercise, obj)
+    else:
+        report = fresh.run_checks(exercise, fresh.EXERCISES[exercise](), obj)
+        named = fresh._named_mistakes() if not report.passed else []  # scanned once per report, only when it failed
+        report.diagnoses = [fresh.diagnosis_id(r.check.id, r.hint or r.message, named) if not r.passed else ""
+                            for r in report.results]
     if tampered:
         report.notices.append(f"tampering detected: {', '.join(tampered)} had been replaced; the genuine "
                               "functions were restored before grading.")
@@ -107,12 +111,37 @@ def self_check(exercise: str, obj: Any) -> Report:
     return report
 
 
+CHALLENGE_FILE = ".course_challenge.json"   # written next to the notebook by the grader (grader/judge.py)
+OBSERVATIONS_DIR = ".course_observations"    # where the hidden tests leave their observations for the grader
+
+
+def _challenge() -> dict | None:
+    """The grader's challenge for this run ({"seed": n}), when this kernel is grading; None in a student's notebook."""
+    try:
+        with open(CHALLENGE_FILE, encoding="utf-8") as f:
+            found = _json.load(f)
+    except (OSError, ValueError):
+        return None
+    return found if isinstance(found, dict) and isinstance(found.get("seed"), int) else None
+
+
 def grade(exercise: str, obj: Any) -> float:
     """Hidden test: print the report and return the points earned, which nbgrader records as partial credit.
 
-    In the grading kernel the score is also sealed: the kernel's audit hook signs it only for this very
-    function running over the untouched grader, and `course grade` trusts no score without its seal.
+    When the grader has left a challenge next to the notebook and the exercise is judged apart, this only
+    observes: it writes the observations for the grader, which judges them in its own process and sets the
+    cell's points and report itself (autograder/grader/judge.py). Otherwise the score is sealed: the kernel's
+    audit hook signs it only for this very function running over the untouched grader.
     """
+    challenge = _challenge()
+    package = _fresh_modules() if challenge is not None else None
+    if package is not None and package.judge.judged(exercise):
+        package.registry.restore_genuine(_SNAPSHOT)
+        data = package.tape.save(package.judge.observe(exercise, obj, challenge["seed"]))
+        Path(OBSERVATIONS_DIR).mkdir(exist_ok=True)
+        (Path(OBSERVATIONS_DIR) / f"{exercise}.pt").write_bytes(data)
+        print(f"{exercise}: observed; the grader judges the observations outside this notebook.")
+        return 0.0
     report = check_report(exercise, obj)
     print(report)
     score = float(round(report.score, 4))

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import contextlib
+import inspect
 import io
 import re
 import signal
@@ -10,9 +11,10 @@ import time
 import traceback
 import warnings
 from dataclasses import dataclass, field
-from typing import Any, Callable, Iterator
+from typing import Any, Callable, Generator, Iterator
 
 import torch
+
 
 
 ID_PATTERN = re.compile(r"[a-z][a-z0-9_]*\.[a-z][a-z0-9_]*")
@@ -24,6 +26,10 @@ class CheckFailure(Exception):
     def __init__(self, expected: str, got: str, hint: str = "") -> None:
         super().__init__(f"Expected {expected}; got {got}." + (f" Hint: {hint}" if hint else ""))
         self.expected, self.got, self.hint = expected, got, hint
+
+
+class StaleTape(BaseException):
+    """The tape does not answer the question the judge asks: observations of another challenge, missing or forged."""
 
 
 class CheckTimeout(BaseException):
@@ -52,6 +58,11 @@ class Check:
     def __post_init__(self) -> None:
         if not ID_PATTERN.fullmatch(self.id):
             raise ValueError(f"Expected a check id like 'exercise.check_name'; got {self.id!r}.")
+
+    @property
+    def judged(self) -> bool:
+        """True when the check asks its questions through a tape (tape.py), so it can be judged apart."""
+        return inspect.isgeneratorfunction(self.fn)
 
 
 @dataclass
@@ -181,6 +192,8 @@ def _undefined_name(exc: BaseException) -> str | None:
 
 def _where(exc: BaseException) -> str:
     """' (at line N: `code`)' for the innermost frame of the student's code (not torch's, not the checks')."""
+    if hasattr(exc, "course_where"):  # an error observed in the student's process, judged here (tape.py)
+        return str(exc.course_where)
     frames = [f for f in traceback.extract_tb(exc.__traceback__)
               if not any(part in f.filename for part in ("/torch/", "/autograder/student/checks/", "/site-packages/"))]
     if not frames:
@@ -206,11 +219,16 @@ class _Explained(Exception):
         self.original, self.diagnosis = original, diagnosis
 
 
-def _explained(check: Check, obj: Any) -> Callable[[], None]:
-    """check.fn(obj), whose student errors carry the check's diagnosis (computed inside the time limit)."""
+def _explained(check: Check, obj: Any, side: Any = None) -> Callable[[], None]:
+    """check.fn(obj), whose student errors carry the check's diagnosis (computed inside the time limit).
+
+    A judged check (a generator) has its questions answered by `side`: tape.Recorder or tape.Replayer.
+    """
     def run() -> None:
         try:
-            check.fn(obj)
+            found = check.fn(obj)
+            if inspect.isgenerator(found):
+                drive(found, side)
         except CheckFailure:
             raise
         except Exception as exc:  # noqa: BLE001 - student code may raise anything
@@ -218,10 +236,34 @@ def _explained(check: Check, obj: Any) -> Callable[[], None]:
                 raise
             try:
                 diagnosis = check.explain(exc, obj)
+                if inspect.isgenerator(diagnosis):
+                    diagnosis = drive(diagnosis, side)
+            except StaleTape:
+                raise
             except Exception:  # noqa: BLE001 - a diagnosis is a bonus; student code may fail again inside it
                 diagnosis = None
             raise _Explained(exc, diagnosis) from None
     return run
+
+
+def drive(gen: Generator[Any, Any, Any], side: Any) -> Any:
+    """Run a judged check: answer each question it yields; throw the student's error in at the yield."""
+    try:
+        question = next(gen)
+        while True:
+            if type(question).__name__ != "Ask":
+                raise TypeError(f"a judged check yielded {type(question).__name__}, not a question")
+            try:
+                answer = side.answer(question)
+            except StaleTape:
+                gen.close()
+                raise
+            except BaseException as exc:  # noqa: BLE001 - the student's error (or a time-out) goes back into the check
+                question = gen.throw(exc)
+                continue
+            question = gen.send(answer)
+    except StopIteration as stop:
+        return stop.value
 
 
 def _run_with_alarm(fn: Callable[[], None], timeout_s: float) -> None:
@@ -270,15 +312,26 @@ def _quiet_and_seeded(seed: int) -> Iterator[None]:
         yield
 
 
-def run_check(check: Check, obj: Any, seed: int = 0) -> CheckResult:
-    """Run one check against a student object; any exception, exit or hang becomes a failed result."""
+def run_check(check: Check, obj: Any, seed: int = 0, side: Any = None) -> CheckResult:
+    """Run one check against a student object; any exception, exit or hang becomes a failed result.
+
+    StaleTape (the judge's tape does not answer its questions) is not a result: it stops the exercise.
+    A judged check run on a live object without a side answers its questions on the spot (observing).
+    """
+    if side is None and check.judged:
+        from .probes import PROBES  # only outside the fresh copies, which always pass a side
+        from .tape import Objects, Recorder
+        objects = Objects(obj)
+        obj, side = objects.root, Recorder(objects, PROBES, seed)
     start = time.perf_counter()
     try:
         with _quiet_and_seeded(seed):
             if threading.current_thread() is threading.main_thread() and hasattr(signal, "setitimer"):
-                _run_with_alarm(_explained(check, obj), check.timeout_s)
+                _run_with_alarm(_explained(check, obj, side), check.timeout_s)
             else:
-                _run_in_thread(_explained(check, obj), check.timeout_s)
+                _run_in_thread(_explained(check, obj, side), check.timeout_s)
+    except StaleTape:
+        raise
     except BaseException as exc:  # noqa: BLE001 - student code may raise anything, exits included
         diagnosis = None
         if isinstance(exc, _Explained):

@@ -5,8 +5,10 @@ from typing import Any
 
 import torch
 
-from . import adapters, linear, stats
+from . import asks, linear, stats
+from .asks import Q
 from .core import Check, CheckFailure
+from .tape import ask
 
 
 def _check_normal(what: str, sample: torch.Tensor, hint: str) -> None:
@@ -17,11 +19,13 @@ def _check_normal(what: str, sample: torch.Tensor, hint: str) -> None:
                            f"distance {d:.3f}; {stats.describe(sample)}", hint)
 
 
-def check_randn_init(cls: Any) -> None:
+def check_randn_init(cls: Any) -> Q:
     """weight and bias are drawn from a standard normal (judged by distribution, not RNG order)."""
-    weight = adapters.build(cls, 784, 100).weight.detach()  # 78,400 draws
+    weight = (yield ask("get", (yield from asks.build(cls, 784, 100)), "weight")).detach()  # 78,400 draws
     _check_normal("weight", weight, "use torch.randn(out_features, in_features) (not rand, not scaled).")
-    biases = [getattr(adapters.build(cls, 3, 100), "bias", None) for _ in range(30)]  # 3,000 draws, pooled
+    biases = []
+    for _ in range(30):  # 3,000 draws, pooled
+        biases.append((yield ask("get", (yield from asks.build(cls, 3, 100)), "bias", None)))
     if any(b is None for b in biases):
         raise CheckFailure("a bias Parameter (iteration 1 always has one)", "no bias (missing or None)",
                            "you forgot the bias: register it as an nn.Parameter shaped (out_features,), drawn with torch.randn.")

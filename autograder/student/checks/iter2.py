@@ -7,21 +7,23 @@ from typing import Any
 import torch
 from torch import nn
 
-from . import adapters, linear, stats
+from . import asks, linear, stats
+from .asks import Q
 from .compare import expect_close
 from .core import Check, CheckFailure
+from .tape import Handle, ask
 
 # (in_features, out_features): fan-in 1 and 3 are where a wrong bound or distribution hides easily.
 INIT_SIZES = [(1, 200), (3, 200), (784, 30)]
 MIN_DRAWS = 5000  # pooled over fresh layers; DKW epsilon at n = 5000 and alpha = 1e-4 is 0.031
 
 
-def _pooled(cls: Any, i: int, o: int, name: str) -> torch.Tensor:
+def _pooled(cls: Any, i: int, o: int, name: str) -> Q:
     """At least MIN_DRAWS values of one parameter, pooled from fresh layers of one size."""
     per_layer = i * o if name == "weight" else o
     values = []
     for _ in range(math.ceil(MIN_DRAWS / per_layer)):
-        p = getattr(adapters.build(cls, i, o), name, None)
+        p = yield ask("get", (yield from asks.build(cls, i, o)), name, None)
         if not isinstance(p, torch.Tensor):
             raise CheckFailure(f"a {name} tensor", f"{name} = {p!r}", f"create self.{name} in __init__.")
         values.append(p.detach().flatten().double())
@@ -49,10 +51,10 @@ def _hint(sample: torch.Tensor, bound: float, i: int, o: int) -> str:
     return "use nn.init.kaiming_uniform_(w, a=math.sqrt(5)) or w.uniform_(-b, b) with b = 1/sqrt(in_features)."
 
 
-def _check_uniform(cls: Any, name: str) -> None:
+def _check_uniform(cls: Any, name: str) -> Q:
     """Every value within +-1/sqrt(in_features) and KS-close to that uniform, for each size."""
     for i, o in INIT_SIZES:
-        sample, bound = _pooled(cls, i, o, name), 1 / math.sqrt(i)
+        sample, bound = (yield from _pooled(cls, i, o, name)), 1 / math.sqrt(i)
         what = f"{name} of MyLinear({i}, {o}) ~ U(-{bound:.4g}, {bound:.4g})"
         if float(sample.abs().max()) > bound * (1 + 1e-6):
             raise CheckFailure(f"{what}: every |value| <= {bound:.4g}", stats.describe(sample),
@@ -63,22 +65,22 @@ def _check_uniform(cls: Any, name: str) -> None:
                                f"distance {d:.3f}; {stats.describe(sample)}", _hint(sample, bound, i, o))
 
 
-def check_weight_init(cls: Any) -> None:
+def check_weight_init(cls: Any) -> Q:
     """weight ~ U(-1/sqrt(in), 1/sqrt(in)), i.e. kaiming_uniform_(a=sqrt(5))."""
-    _check_uniform(cls, "weight")
+    yield from _check_uniform(cls, "weight")
 
 
-def check_bias_init(cls: Any) -> None:
+def check_bias_init(cls: Any) -> Q:
     """bias ~ U(-1/sqrt(in), 1/sqrt(in)), the same bound as weight, never zeros."""
-    _check_uniform(cls, "bias")
+    yield from _check_uniform(cls, "bias")
 
 
-def check_repr(cls: Any) -> None:
+def check_repr(cls: Any) -> Q:
     """extra_repr matches nn.Linear's: in_features=.., out_features=.., bias=.."""
     for bias in (True, False):
-        layer = adapters.build(cls, linear.IN, linear.OUT, bias=bias)
+        layer = yield from asks.build(cls, linear.IN, linear.OUT, bias=bias)
         want = nn.Linear(linear.IN, linear.OUT, bias=bias).extra_repr()
-        got = layer.extra_repr()
+        got = yield ask("method", layer, "extra_repr")
         if got != want:
             raise CheckFailure(f"extra_repr() == {want!r} (so print(layer) reads like nn.Linear)", f"{got!r}",
                                "define extra_repr returning f'in_features={self.in_features}, "
@@ -90,20 +92,20 @@ def _other_device() -> torch.device:
     return torch.device("cuda") if torch.cuda.is_available() else torch.device("meta")
 
 
-def check_dtype_device(cls: Any) -> None:
+def check_dtype_device(cls: Any) -> Q:
     """Output dtype and device follow the input (float32, float64, and CUDA or meta)."""
     for dtype in (torch.float32, torch.float64):
-        layer = adapters.build(cls, linear.IN, linear.OUT).to(dtype)
-        out = adapters.call(layer, torch.randn(4, linear.IN, dtype=dtype))
+        layer = yield ask("method", (yield from asks.build(cls, linear.IN, linear.OUT)), "to", dtype)
+        out = yield ask("call", layer, torch.randn(4, linear.IN, dtype=dtype))
         if not isinstance(out, torch.Tensor) or out.dtype != dtype:
             raise CheckFailure(f"a {dtype} output for a {dtype} layer and input",
                                f"{getattr(out, 'dtype', type(out).__name__)}",
                                "do not hard-code a dtype in forward (no .double() / .float()).")
     device = _other_device()
     for bias in (True, False):
-        layer = adapters.build(cls, linear.IN, linear.OUT, bias=bias).to(device)
+        layer = yield ask("method", (yield from asks.build(cls, linear.IN, linear.OUT, bias=bias)), "to", device)
         try:
-            out = adapters.call(layer, torch.randn(4, linear.IN, device=device))
+            out = yield ask("call", layer, torch.randn(4, linear.IN, device=device))
         except RuntimeError as e:
             raise CheckFailure(f"forward to work with layer and input on {device} "
                                f"({'a stand-in for a GPU' if device.type == 'meta' else 'the GPU'})",
@@ -114,41 +116,34 @@ def check_dtype_device(cls: Any) -> None:
                                "do not move the output to another device in forward.")
 
 
-def check_no_bias_everywhere(cls: Any) -> None:
+def check_no_bias_everywhere(cls: Any) -> Q:
     """bias=False: None, registered, one parameter, state_dict with nn.Linear(bias=False), same outputs."""
-    linear.check_no_bias(cls)
+    yield from linear.check_no_bias(cls)
     ref = linear.reference(linear.IN, linear.OUT, bias=False, dtype=torch.float64)
-    layer = adapters.build(cls, linear.IN, linear.OUT, bias=False).double()
-    linear.load_into(layer, ref)
+    layer = yield ask("method", (yield from asks.build(cls, linear.IN, linear.OUT, bias=False)), "double")
+    yield from linear.load_into(layer, ref)
     x = torch.randn(4, linear.IN, dtype=torch.float64)
-    expect_close("MyLinear(bias=False) output", adapters.call(layer, x), ref(x).detach(),
+    expect_close("MyLinear(bias=False) output", (yield ask("call", layer, x)), ref(x).detach(),
                  "when self.bias is None, return x @ self.weight.T.", torch.float64)
 
 
-def check_reset_parameters(cls: Any) -> None:
+def check_reset_parameters(cls: Any) -> Q:
     """reset_parameters() exists, __init__ calls it, and calling it again redraws weight and bias."""
-    if not callable(getattr(cls, "reset_parameters", None)):
+    found = yield ask("get", cls, "reset_parameters", None)
+    if not (isinstance(found, Handle) and found.is_callable):
         raise CheckFailure("a method reset_parameters() that draws weight and bias, called by __init__",
                            "no reset_parameters method",
                            "move the initialisation into def reset_parameters(self) and end __init__ with "
                            "self.reset_parameters(), as nn.Linear does (so a layer can be re-initialised).")
-    calls: list[int] = []
-
-    class Probe(cls):  # type: ignore[misc, valid-type]
-        def reset_parameters(self, *args: Any, **kwargs: Any) -> Any:
-            calls.append(1)
-            return super().reset_parameters(*args, **kwargs)
-    layer = adapters.build(Probe, linear.IN, linear.OUT)
+    layer, calls = yield ask("build_counting", cls, "reset_parameters", linear.IN, linear.OUT)
     if not calls:
         raise CheckFailure("__init__ to call self.reset_parameters()", "it was never called while building the layer",
                            "you defined reset_parameters but __init__ does not call it: end __init__ with "
                            "self.reset_parameters().")
-    with torch.no_grad():
-        for p in layer.parameters():
-            p.fill_(100.0)
-    adapters.call(layer.reset_parameters)
+    yield ask("fill_parameters", layer, 100.0)
+    yield ask("method", layer, "reset_parameters")
     for name in ("weight", "bias"):
-        value = getattr(layer, name, None)
+        value = yield ask("get", layer, name, None)
         if not isinstance(value, torch.Tensor) or bool((value.detach() == 100.0).any()):
             got = "values left at 100" if isinstance(value, torch.Tensor) else repr(value)
             raise CheckFailure(f"layer.reset_parameters() to redraw {name} (after we set it to 100)", got,

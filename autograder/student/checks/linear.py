@@ -2,14 +2,15 @@
 from __future__ import annotations
 
 import re
-from typing import Any
 
 import torch
 from torch import nn
 
-from . import adapters
+from . import asks
+from .asks import Q
 from .compare import close, expect_close, identical, max_diff
 from .core import CheckFailure
+from .tape import LINEAR, Handle, ask
 
 IN, OUT = 7, 5  # a non-square layer; SQUARE catches a missing transpose that shapes would not reveal
 SQUARE = 6
@@ -43,17 +44,20 @@ def reference(i: int, o: int, bias: bool = True, dtype: torch.dtype = torch.floa
     return ref
 
 
-def load_into(layer: nn.Module, ref: nn.Module) -> None:
+def load_into(layer: Handle, ref: nn.Module) -> Q:
     """Copy nn.Linear's state into the student's layer, as ARENA's tests do."""
     try:
-        layer.load_state_dict(ref.state_dict())
+        yield ask("method", layer, "load_state_dict", ref.state_dict())
     except RuntimeError as e:
-        weight = getattr(layer, "weight", None)
+        weight = yield ask("get", layer, "weight", None)
         swapped = isinstance(weight, torch.Tensor) and tuple(weight.shape) == tuple(ref.weight.shape)[::-1] \
             and weight.shape[0] != weight.shape[1]
-        no_bias = ref.bias is not None and "bias" not in layer.state_dict()
-        plain = [n for n in ("weight", "bias") if isinstance(getattr(layer, n, None), torch.Tensor)
-                 and not isinstance(getattr(layer, n), nn.Parameter)]
+        no_bias = ref.bias is not None and "bias" not in (yield ask("method", layer, "state_dict"))
+        plain = []
+        for n in ("weight", "bias"):
+            value = yield ask("get", layer, n, None)
+            if isinstance(value, torch.Tensor) and not isinstance(value, nn.Parameter):
+                plain.append(n)
         raise CheckFailure(f"nn.Linear's state_dict (keys {list(ref.state_dict())}) to load into your layer",
                            f"an error: {' '.join(str(e).split())[:240]}",
                            WRONG_LAYOUT if swapped else
@@ -64,23 +68,24 @@ def load_into(layer: nn.Module, ref: nn.Module) -> None:
                            "name the parameters weight and bias, shaped like nn.Linear's, both nn.Parameters.") from e
 
 
-def matched(i: int, o: int, cls: Any, dtype: torch.dtype, bias: bool = True) -> tuple[nn.Module, nn.Linear]:
-    """A student layer holding exactly nn.Linear's weights and bias, in the given precision."""
+def matched(i: int, o: int, cls: Handle, dtype: torch.dtype, bias: bool = True) -> Q:
+    """(layer, ref): a student layer holding exactly nn.Linear's weights and bias, in the given precision."""
     ref = reference(i, o, bias=bias, dtype=dtype)
-    layer = adapters.build(cls, i, o, bias=bias) if not bias else adapters.build(cls, i, o)
-    layer = layer.to(dtype)
-    load_into(layer, ref)
+    layer = (yield from asks.build(cls, i, o, bias=bias)) if not bias else (yield from asks.build(cls, i, o))
+    layer = yield ask("method", layer, "to", dtype)
+    yield from load_into(layer, ref)
     return layer, ref
 
 
-def weight_layout(cls: Any) -> str:
+def weight_layout(cls: Handle) -> Q:
     """'out_in' (nn.Linear's), 'in_out' (transposed) or 'other': the shape of a fresh non-square layer's weight."""
-    weight = getattr(adapters.build(cls, IN, OUT), "weight", None)
+    layer = yield from asks.build(cls, IN, OUT)
+    weight = yield ask("get", layer, "weight", None)
     shape = tuple(weight.shape) if isinstance(weight, torch.Tensor) else None
     return {(OUT, IN): "out_in", (IN, OUT): "in_out"}.get(shape, "other")
 
 
-def explain(exc: BaseException, cls: Any) -> str | None:
+def explain(exc: BaseException, cls: Handle) -> Q:
     """Name the mistake behind an error that the student's layer raised inside a check."""
     text = str(exc)
     if "must be a matrix" in text:
@@ -88,7 +93,7 @@ def explain(exc: BaseException, cls: Any) -> str | None:
     if "einsum" in text:
         return EINSUM_DIMS
     if "cannot be multiplied" in text or "size mismatch" in text or "must match the size" in text:
-        return {"out_in": MISSING_T, "in_out": WRONG_LAYOUT}.get(weight_layout(cls))
+        return {"out_in": MISSING_T, "in_out": WRONG_LAYOUT}.get((yield from weight_layout(cls)))
     if "NoneType" in text:
         return BIAS_NONE
     if "cannot assign" in text and "as parameter" in text:
@@ -103,10 +108,10 @@ def explain(exc: BaseException, cls: Any) -> str | None:
     return None
 
 
-def _diagnose_forward(got: torch.Tensor, x: torch.Tensor, ref: nn.Linear, cls: Any) -> str:
+def _diagnose_forward(got: torch.Tensor, x: torch.Tensor, ref: nn.Linear, cls: Handle) -> Q:
     """A hint naming the likely mistake, by comparing with common wrong formulas."""
     w, b = ref.weight.detach(), ref.bias.detach() if ref.bias is not None else 0
-    no_transpose = WRONG_LAYOUT if weight_layout(cls) == "in_out" else MISSING_T
+    no_transpose = WRONG_LAYOUT if (yield from weight_layout(cls)) == "in_out" else MISSING_T
     candidates = {
         MISSING_BIAS: x @ w.T,
         no_transpose: x @ w + b,
@@ -120,15 +125,15 @@ def _diagnose_forward(got: torch.Tensor, x: torch.Tensor, ref: nn.Linear, cls: A
     return FORMULA + "."
 
 
-def check_parameters(cls: Any) -> None:
+def check_parameters(cls: Handle) -> Q:
     """weight (out, in) and bias (out,), both registered nn.Parameters (in either order: state_dict loads by name)."""
-    layer = adapters.build(cls, IN, OUT)
-    got = [(n, tuple(p.shape)) for n, p in layer.named_parameters()]
+    layer = yield from asks.build(cls, IN, OUT)
+    got = [(n, tuple(p.shape)) for n, p in (yield ask("named_parameters", layer))]
     expected = [("weight", (OUT, IN)), ("bias", (OUT,))]
     if sorted(got) == sorted(expected):
         return
     for name in ("weight", "bias"):
-        value = getattr(layer, name, None)
+        value = yield ask("get", layer, name, None)
         if isinstance(value, torch.Tensor) and not isinstance(value, nn.Parameter):
             raise CheckFailure(f"{name} to be an nn.Parameter, listed by parameters()",
                                f"a plain tensor attribute {name}",
@@ -142,16 +147,16 @@ def check_parameters(cls: Any) -> None:
                        "register weight (out_features, in_features) and bias (out_features,) as nn.Parameters.")
 
 
-def check_no_bias(cls: Any) -> None:
+def check_no_bias(cls: Handle) -> Q:
     """bias=False: self.bias is None, registered as an empty parameter slot, weight the only parameter."""
-    layer = adapters.build(cls, IN, OUT, bias=False)
-    names = [n for n, _ in layer.named_parameters()]
-    bias = getattr(layer, "bias", "missing")
+    layer = yield from asks.build(cls, IN, OUT, bias=False)
+    names = [n for n, _ in (yield ask("named_parameters", layer))]
+    bias = yield ask("get", layer, "bias", "missing")
     if bias is not None:
         got = "no attribute bias" if isinstance(bias, str) else f"bias = {type(bias).__name__} {tuple(bias.shape)}"
         raise CheckFailure("self.bias to be None when bias=False", got,
                            "write self.register_parameter('bias', None), not a tensor of zeros.")
-    if "bias" not in layer._parameters:
+    if "bias" not in (yield ask("get", layer, "_parameters", {})):
         raise CheckFailure("bias registered as an empty parameter slot, as nn.Linear does",
                            "a plain attribute self.bias = None",
                            "you set self.bias = None without registering it: write "
@@ -160,17 +165,19 @@ def check_no_bias(cls: Any) -> None:
         raise CheckFailure("exactly one parameter, weight, when bias=False", f"parameters {names}",
                            "only create the bias Parameter when bias is True.")
     x = torch.randn(3, IN)
-    expect_close("MyLinear(bias=False)(x)", adapters.call(layer, x), x @ layer.weight.detach().T,
+    out = yield ask("call", layer, x)
+    weight = yield ask("get", layer, "weight")
+    expect_close("MyLinear(bias=False)(x)", out, x @ weight.detach().T,
                  "when self.bias is None, return x @ self.weight.T without adding anything.", torch.float32)
 
 
-def _forward_once(cls: Any, i: int, o: int, shape: tuple[int, ...], dtype: torch.dtype) -> None:
+def _forward_once(cls: Handle, i: int, o: int, shape: tuple[int, ...], dtype: torch.dtype) -> Q:
     """One forward comparison against nn.Linear, with the input left untouched."""
-    layer, ref = matched(i, o, cls, dtype)
+    layer, ref = yield from matched(i, o, cls, dtype)
     x = torch.randn(*shape, i, dtype=dtype)
     before = x.clone()
     try:
-        got = adapters.call(layer, x)
+        got = yield ask("call", layer, x)
     except (ValueError, IndexError) as e:
         raise CheckFailure(f"an output for a valid input shaped {tuple(x.shape)} (last dimension {i})",
                            f"{type(e).__name__}: {str(e).splitlines()[0][:120] if str(e) else ''}",
@@ -184,7 +191,7 @@ def _forward_once(cls: Any, i: int, o: int, shape: tuple[int, ...], dtype: torch
                            "do not convert dtypes in forward (no .double()/.float()).")
     if isinstance(got, torch.Tensor) and tuple(got.shape) == tuple(want.shape) and not close(got, want):
         raise CheckFailure(f"output equal to nn.Linear's for input {tuple(x.shape)} ({dtype})",
-                           f"max difference {max_diff(got, want):.3g}", _diagnose_forward(got, x, ref, cls))
+                           f"max difference {max_diff(got, want):.3g}", (yield from _diagnose_forward(got, x, ref, cls)))
     if isinstance(got, torch.Tensor) and want.dim() != 2 and tuple(got.shape) == (want.numel() // o, o):
         raise CheckFailure(f"output for input {tuple(x.shape)} shaped {tuple(want.shape)} (*, out_features)",
                            f"shape {tuple(got.shape)}", "you reshaped the input to 2-D (x.reshape(-1, in_features) "
@@ -199,35 +206,37 @@ def _forward_once(cls: Any, i: int, o: int, shape: tuple[int, ...], dtype: torch
 
 def forward_check(shapes: list[tuple[int, ...]]):
     """Forward equals nn.Linear for each leading shape, in float32 and float64, square and not."""
-    def check_forward(cls: Any) -> None:
+    def check_forward(cls: Handle) -> Q:
         """Output equals nn.Linear's after load_state_dict (non-zero bias), input unchanged."""
         for dtype in (torch.float32, torch.float64):
             for i, o in ((SQUARE, SQUARE), (IN, OUT)):
                 for lead in shapes:
-                    _forward_once(cls, i, o, lead, dtype)
+                    yield from _forward_once(cls, i, o, lead, dtype)
     return check_forward
 
 
 def gradient_check(lead: tuple[int, ...]):
     """Gradients of weight, bias and input equal nn.Linear's."""
-    def check_gradients(cls: Any) -> None:
+    def check_gradients(cls: Handle) -> Q:
         """Backward through the layer gives nn.Linear's gradients for weight, bias and input."""
-        layer, ref = matched(IN, OUT, cls, torch.float64)
+        layer, ref = yield from matched(IN, OUT, cls, torch.float64)
         x = torch.randn(*lead, IN, dtype=torch.float64)
         xs, xr = x.clone().requires_grad_(), x.clone().requires_grad_()
         g = torch.randn(*lead, OUT, dtype=torch.float64)
-        out = adapters.call(layer, xs)
-        if not isinstance(out, torch.Tensor) or out.grad_fn is None:
+        seen = yield ask("grads", layer, xs, g)
+        out = seen["out"]
+        if not seen["connected"]:
             raise CheckFailure("an output connected to the autograd graph", "an output with no grad_fn",
                                "do not use .data, .detach() or torch.no_grad() in forward.")
-        (out * g).sum().backward()
         (ref(xr) * g).sum().backward()
-        params = dict(layer.named_parameters())
-        for name, got, want in (("weight", params.get("weight"), ref.weight),
-                                ("bias", params.get("bias"), ref.bias), ("input x", xs, xr)):
-            grad = None if got is None else got.grad
-            if grad is None and name == "bias" and got is not None and close(out, xs @ layer.weight.T):
-                raise CheckFailure("a gradient for bias", "bias.grad is None", MISSING_BIAS + ".")
+        params = seen["grads"]
+        for name, want in (("weight", ref.weight), ("bias", ref.bias), ("input x", xr)):
+            exists = name in params or name == "input x"
+            grad = xs.grad if name == "input x" else params.get(name)
+            if grad is None and name == "bias" and exists:
+                weight = yield ask("get", layer, "weight")
+                if close(out, xs @ weight.T):
+                    raise CheckFailure("a gradient for bias", "bias.grad is None", MISSING_BIAS + ".")
             if grad is None:
                 raise CheckFailure(f"a gradient for {name}", f"{name}.grad is None",
                                    "compute forward from self.weight and self.bias themselves, "
@@ -237,16 +246,17 @@ def gradient_check(lead: tuple[int, ...]):
     return check_gradients
 
 
-def check_state_dict(cls: Any) -> None:
+def check_state_dict(cls: Handle) -> Q:
     """state_dict round trip both ways with nn.Linear: same keys, same outputs."""
-    layer, ref = matched(IN, OUT, cls, torch.float32)
-    keys = list(layer.state_dict())
+    layer, ref = yield from matched(IN, OUT, cls, torch.float32)
+    state = yield ask("method", layer, "state_dict")
+    keys = list(state)
     if sorted(keys) != ["bias", "weight"]:
         raise CheckFailure("state_dict keys ['weight', 'bias'] like nn.Linear's", f"{keys}",
                            "register exactly two parameters named weight and bias (no extra buffers).")
     back = nn.Linear(IN, OUT)
     try:
-        back.load_state_dict(layer.state_dict())
+        back.load_state_dict(state)
     except RuntimeError as e:
         raise CheckFailure("your state_dict to load into nn.Linear", f"{str(e).splitlines()[0]}",
                            "weight (out_features, in_features), bias (out_features,).") from e
@@ -257,21 +267,21 @@ def check_state_dict(cls: Any) -> None:
 
 def bad_input_check(leads: list[tuple[int, ...]]):
     """A wrong feature count raises ValueError naming the expected size."""
-    def check_bad_input(cls: Any) -> None:
+    def check_bad_input(cls: Handle) -> Q:
         """Wrong last dimension: ValueError naming in_features, never SystemExit or a silent result."""
         i, o = 13, 4
-        layer = adapters.build(cls, i, o)
+        layer = yield from asks.build(cls, i, o)
         for lead in leads:
             x = torch.randn(*lead, i + 2)
-            _expect_value_error(layer, x, i)
+            yield from _expect_value_error(layer, x, i)
     return check_bad_input
 
 
-def _expect_value_error(layer: nn.Module, x: torch.Tensor, expected: int) -> None:
+def _expect_value_error(layer: Handle, x: torch.Tensor, expected: int) -> Q:
     """Call the layer on a bad input and check it raises ValueError naming `expected`."""
     want = f"ValueError naming the expected size {expected} for an input shaped {tuple(x.shape)}"
     try:
-        out = adapters.call(layer, x)
+        out = yield ask("call", layer, x)
     except ValueError as e:
         if str(expected) not in str(e):
             raise CheckFailure(want, f"ValueError({str(e)!r})",
@@ -289,28 +299,32 @@ def _expect_value_error(layer: nn.Module, x: torch.Tensor, expected: int) -> Non
                        "check x.shape[-1] against self.in_features and raise ValueError.")
 
 
-def check_built_not_borrowed(cls: Any) -> None:
+def check_built_not_borrowed(cls: Handle) -> Q:
     """Your own maths: not the reference, no nn.Linear inside, no call to F.linear while forward runs.
 
     Fails only on evidence of borrowing: an error raised by the layer itself is left to the other checks.
     """
-    origin = adapters.reference_origin(cls)
+    origin = asks.reference_origin(cls)
     if origin:
         raise CheckFailure("your own MyLinear", f"the course's reference {origin}",
                            "write the layer yourself instead of importing the solution.")
-    if isinstance(cls, type) and issubclass(cls, nn.Linear):
+    if isinstance(cls, Handle) and cls.kind == "class" and cls.derives(LINEAR):
         raise CheckFailure("a class built on nn.Module", "a subclass of nn.Linear",
                            "subclass nn.Module and write weight, bias and forward yourself.")
-    layers = [adapters.try_build(cls, IN, OUT), adapters.try_build(cls, IN, OUT, bias=False)]
+    layers = [(yield from asks.try_build(cls, IN, OUT)), (yield from asks.try_build(cls, IN, OUT, bias=False))]
     for layer in filter(None, layers):
-        inner = [n for n, m in layer.named_modules() if n and isinstance(m, nn.Linear)]
+        inner = [n for n, m in (yield ask("named_modules", layer)) if n and isinstance(m, Handle) and m.derives(LINEAR)]
         if inner:
             raise CheckFailure("no nn.Linear inside your layer", f"an nn.Linear submodule {inner[0]!r}",
                                "store weight and bias as your own nn.Parameters.")
-    runs = [lambda layer=layer, shape=shape: layer(torch.randn(*shape, IN))
-            for layer in filter(None, layers) for shape in ((3,), (), (2, 3))]
-    used = adapters.borrowed_call(runs, adapters.LINEAR_BANNED)
-    if used:
-        raise CheckFailure("forward written with tensor operations (@, matmul, einsum, addmm)",
-                           f"a call to {used}", "F.linear is what you are building: "
-                           "write x @ self.weight.T + self.bias yourself.")
+    for layer in filter(None, layers):
+        for shape in ((3,), (), (2, 3)):
+            names = yield ask("torch_calls", layer, torch.randn(*shape, IN))
+            used = next((BANNED[n] for n in names if n in BANNED), None)
+            if used:
+                raise CheckFailure("forward written with tensor operations (@, matmul, einsum, addmm)",
+                                   f"a call to {used}", "F.linear is what you are building: "
+                                   "write x @ self.weight.T + self.bias yourself.")
+
+
+BANNED = {"linear": "F.linear (torch.nn.functional.linear)"}
