@@ -34,6 +34,19 @@ c.Execute.kernel_name = "mlp-course-sandbox"  # the grading kernel in its OS san
 c.Execute.timeout = settings.CELL_TIMEOUT_S
 # A cell that runs past the timeout is interrupted and the notebook goes on (the cell shows the error).
 c.Execute.interrupt_on_timeout = True
+# The judge (autograder/grader/judge.py): a fresh challenge before the notebook runs; after it, the hidden tests'
+# observations are judged in nbgrader's own process, and the judge's points are what SaveAutoGrades records.
+c.Autograde.autograde_preprocessors = [
+    "autograder.grader.judge.WriteChallenge",
+    "nbgrader.preprocessors.Execute",
+    "autograder.grader.judge.JudgeObservations",
+    "nbgrader.preprocessors.IgnorePattern",
+    "nbconvert.preprocessors.ClearMetadataPreprocessor",
+    "nbgrader.preprocessors.LimitOutput",
+    "nbgrader.preprocessors.SaveAutoGrades",
+    "nbgrader.preprocessors.AssignLatePenalties",
+    "nbgrader.preprocessors.CheckCellMetadata",
+]
 # Keep autograded notebooks readable: at most 1000 lines of output per cell.
 c.LimitOutput.max_lines = 1000
 c.LimitOutput.max_traceback = 100

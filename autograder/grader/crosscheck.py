@@ -14,6 +14,7 @@ import os
 import secrets
 from pathlib import Path
 
+from ..student.checks.judge import judged
 from .seal import read_seals
 
 KEY_FILE = "ipc/seal.key"  # in the folder the sandbox binds writable, so the kernel can delete it once read
@@ -54,7 +55,13 @@ def _integrity_line(text: str) -> str:
 
 
 def confirm_cell(exercise: str, recorded: float, text: str, key: bytes) -> tuple[float, str]:
-    """(points, reason) for one hidden-test cell: its recorded points stand only when its last valid seal says them."""
+    """(points, reason) for one hidden-test cell: its recorded points stand only when its last valid seal says them.
+
+    A judged exercise needs no seal: its points were decided by the judge in nbgrader's process (judge.py).
+    """
+    if judged(exercise):
+        own = _integrity_line(text)
+        return recorded, (f"{own} ({exercise}: 0 points)" if own else "")
     seals = [s for s in read_seals(text, key) if s[0] == exercise]
     own = _integrity_line(text)
     if recorded > 0 and not (seals and seals[-1][2] == "ok" and abs(seals[-1][1] - recorded) < 1e-3):
