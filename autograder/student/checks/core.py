@@ -316,13 +316,10 @@ def run_check(check: Check, obj: Any, seed: int = 0, side: Any = None) -> CheckR
     """Run one check against a student object; any exception, exit or hang becomes a failed result.
 
     StaleTape (the judge's tape does not answer its questions) is not a result: it stops the exercise.
-    A judged check run on a live object without a side answers its questions on the spot (observing).
+    A judged check needs a side (judge.observe / judge.judge / judge.run_live give one).
     """
     if side is None and check.judged:
-        from .probes import PROBES  # only outside the fresh copies, which always pass a side
-        from .tape import Objects, Recorder
-        objects = Objects(obj)
-        obj, side = objects.root, Recorder(objects, PROBES, seed)
+        raise TypeError(f"{check.id} asks through a tape: run it with judge.run_live, observe or judge")
     start = time.perf_counter()
     try:
         with _quiet_and_seeded(seed):
