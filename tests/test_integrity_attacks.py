@@ -19,7 +19,8 @@ import torch
 import autograder.student.checks as checks
 from autograder.grader import crosscheck
 from autograder.grader import seal
-from catalogue.attacks import ATTACKS, CORRECT, EXERCISE, ROOT, Attack, run_in_kernel
+from autograder.grader.judge import judged_report
+from catalogue.attacks import ATTACKS, CORRECT, EXERCISE, ROOT, Attack, decide, run_in_kernel
 
 pytestmark = pytest.mark.grading
 
@@ -111,30 +112,63 @@ def test_correct_layer_typed_like_the_reference_keeps_full_marks() -> None:
 # --- the seal: only the genuine grade() over the untouched grader gets a valid one ----------------------
 
 def test_seal_lines_verify_only_with_their_key() -> None:
-    key, other = b"k" * 32, b"o" * 32
-    line = seal.sign(key, EXERCISE, 10.0, "ok")
-    assert seal.read_seals(line, key) == [(EXERCISE, 10.0, "ok")] and seal.read_seals(line, other) == [], \
+    key, other, sealed = b"k" * 32, b"o" * 32, "relu"   # an exercise still scored in the kernel and sealed
+    line = seal.sign(key, sealed, 10.0, "ok")
+    assert seal.read_seals(line, key) == [(sealed, 10.0, "ok")] and seal.read_seals(line, other) == [], \
         "Expected a seal to verify under its key only."
-    assert crosscheck.confirm_cell(EXERCISE, 10.0, line, other)[0] == 0, "Expected a wrongly keyed seal refused."
-    assert crosscheck.confirm_cell(EXERCISE, 10.0, seal.sign(key, EXERCISE, 6.0, "ok"), key)[0] == 0, \
+    assert crosscheck.confirm_cell(sealed, 10.0, line, other)[0] == 0, "Expected a wrongly keyed seal refused."
+    assert crosscheck.confirm_cell(sealed, 10.0, seal.sign(key, sealed, 6.0, "ok"), key)[0] == 0, \
         "Expected a seal for another score refused."
-    assert crosscheck.confirm_cell(EXERCISE, 10.0, line, key) == (10.0, ""), "Expected a matching seal confirmed."
+    assert crosscheck.confirm_cell(sealed, 10.0, line, key) == (10.0, ""), "Expected a matching seal confirmed."
+
+
+def test_a_judged_exercise_ignores_what_the_kernel_recorded(tmp_path) -> None:
+    """For a judged exercise the recorded number is never read: missing observations score 0."""
+    report = judged_report(tmp_path, EXERCISE, SEED)
+    assert report.score == 0 and "no observations" in report.integrity, \
+        f"Expected 0 with 'no observations' when the hidden cell wrote none; got {report.score}: {report.integrity}"
+
+
+SEED = 20261205
+BORROWING = {"alias", "answer-key"}   # these submit torch's layer or the reference: 0 for the exercise
+
+
+@pytest.fixture(scope="module")
+def baseline(tmp_path_factory) -> dict[str, float]:
+    """Points of each attack's answer cell without its trick, as `course grade` decides them."""
+    points = {}
+    for answer in {a.answer for a in ATTACKS}:
+        work = tmp_path_factory.mktemp("baseline")
+        recorded, text, errors, key = run_in_kernel(answer, "", work, seed=SEED)
+        points[answer] = decide(EXERCISE, recorded, text, key, work, SEED)[0]
+    return points
 
 
 @pytest.mark.parametrize("attack", ATTACKS, ids=[a.name for a in ATTACKS])
-def test_attack_in_a_kernel_scores_zero_with_its_reason(attack: Attack, tmp_path) -> None:
-    recorded, text, errors, key = run_in_kernel(attack.answer, attack.cell, tmp_path)
-    points, reason = crosscheck.confirm_cell(EXERCISE, recorded, text, key)
+def test_attack_in_a_kernel_gets_no_more_than_the_layer_without_it(attack: Attack, baseline, tmp_path) -> None:
+    recorded, text, errors, key = run_in_kernel(attack.answer, attack.cell, tmp_path, seed=SEED)
+    points, reason = decide(EXERCISE, recorded, text, key, tmp_path, SEED)
     said = " | ".join([reason, text, *errors])
-    assert points == 0 and attack.reason in said, \
-        f"Expected {attack.name!r} ({attack.kind}) to end at 0 points naming {attack.reason!r}; got {points} " \
-        f"(recorded {recorded}); reason {reason!r}; errors {errors}; output:\n{text[-1500:]}"
+    limit = 0.0 if attack.kind in BORROWING else baseline[attack.answer]
+    assert points <= limit, \
+        f"Expected {attack.name!r} ({attack.kind}) to get at most {limit} (the same layer without the trick); got " \
+        f"{points} (the kernel recorded {recorded}); reason {reason!r}; errors {errors}; output:\n{text[-1500:]}"
+    if attack.kind in BORROWING:
+        assert attack.reason in said, f"Expected {attack.name!r} to be named by {attack.reason!r}; got:\n{said[-1500:]}"
 
 
-def test_correct_layer_in_a_kernel_keeps_full_marks_with_a_valid_seal(tmp_path) -> None:
-    recorded, text, errors, key = run_in_kernel(CORRECT, "", tmp_path)
-    assert crosscheck.confirm_cell(EXERCISE, recorded, text, key) == (10.0, "") and not errors, \
-        f"Expected 10/10 confirmed by its seal; got recorded {recorded}, errors {errors}, output:\n{text[-1500:]}"
+def test_correct_layer_in_a_kernel_keeps_full_marks_from_the_judge(tmp_path) -> None:
+    recorded, text, errors, key = run_in_kernel(CORRECT, "", tmp_path, seed=SEED)
+    assert decide(EXERCISE, recorded, text, key, tmp_path, SEED)[0] == 10.0 and not errors, \
+        f"Expected 10/10 from the judge; got recorded {recorded}, errors {errors}, output:\n{text[-1500:]}"
+
+
+def test_the_sealed_path_still_refuses_attacks_without_a_challenge(tmp_path) -> None:
+    """Notebooks graded without the judge (no challenge file): a forged 10 is refused by the seal."""
+    recorded, text, errors, key = run_in_kernel(ATTACKS[0].answer, ATTACKS[0].cell, tmp_path)
+    assert recorded == 10.0, f"Expected the fake module's 10 recorded in the kernel; got {recorded}."
+    seals = [s for s in seal.read_seals(text, key) if s[0] == EXERCISE]
+    assert not seals, f"Expected no valid seal for the fake module's 10; got {seals}."
 
 
 def test_attack_classes_covered() -> None:

@@ -16,6 +16,10 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
+from autograder.grader import crosscheck
+from autograder.grader.judge import judged_report
+from autograder.student.checks import CHALLENGE_FILE
+from autograder.student.checks.judge import judged
 from autograder.grader.democlass import (CLASS_HEAD, FAKE_CHECKS_MODULE, FAKE_IMPORT, GOOD_INIT, HIDDEN_ALIAS,
                                           READ_ANSWER_KEY, ZERO_FORWARD)
 
@@ -123,11 +127,18 @@ real_stdout.flush()
 '''
 
 
-def run_in_kernel(answer: str, cell: str, workdir: Path, timeout_s: float = 300) -> tuple[float, str, list[str], bytes]:
-    """(recorded points, hidden cell's output, cell errors, key) of one notebook played in a kernel-like process."""
+def run_in_kernel(answer: str, cell: str, workdir: Path, timeout_s: float = 300,
+                  seed: int | None = None) -> tuple[float, str, list[str], bytes]:
+    """(recorded points, hidden cell's output, cell errors, key) of one notebook played in a kernel-like process.
+
+    With a seed, a challenge is left next to the notebook first, as the grader's WriteChallenge does: judged
+    exercises then only write observations, which `decide` judges outside the process.
+    """
     key = secrets.token_bytes(32)
     key_file = workdir / "seal.key"
     key_file.write_bytes(key)
+    if seed is not None:
+        (workdir / CHALLENGE_FILE).write_text(json.dumps({"seed": seed}))
     env = dict(os.environ, GRADING_SEAL_FILE=str(key_file), PYTHONPATH=str(ROOT), OMP_NUM_THREADS="1")
     cells = ["import torch\nfrom torch import nn\nimport torch.nn.functional as F\nimport math", answer, cell, HIDDEN]
     proc = subprocess.run([sys.executable, "-c", KERNEL, json.dumps(cells)], cwd=workdir, env=env,
@@ -137,3 +148,11 @@ def run_in_kernel(answer: str, cell: str, workdir: Path, timeout_s: float = 300)
     out = json.loads(proc.stdout)
     assert not key_file.exists(), "Expected the kernel to delete the key file before any student code."
     return out["recorded"], out["text"], out["errors"], key
+
+
+def decide(exercise: str, recorded: float, text: str, key: bytes, workdir: Path, seed: int) -> tuple[float, str]:
+    """(points, reason) as `course grade` decides them: the judge for a judged exercise, else the seal."""
+    if judged(exercise):
+        report = judged_report(workdir, exercise, seed)
+        return float(round(report.score, 4)), report.integrity or report.headline()
+    return crosscheck.confirm_cell(exercise, recorded, text, key)

@@ -65,6 +65,14 @@ class Check:
         return inspect.isgeneratorfunction(self.fn)
 
 
+def checks_of(exercise: str, explain: Callable[[BaseException, Any], "str | None"] | None = None
+              ) -> Callable[..., Check]:
+    """One factory per exercise: check(name, title, points, fn, gate=False) -> Check '<exercise>.<name>'."""
+    def check(name: str, title: str, points: float, fn: Callable[[Any], Any], gate: bool = False) -> Check:
+        return Check(f"{exercise}.{name}", title, points, fn, gate=gate, explain=explain)
+    return check
+
+
 @dataclass
 class CheckResult:
     """The outcome of one check: passed, or failed with a one-sentence reason."""

@@ -7,7 +7,7 @@ import torch
 
 from . import asks, linear, stats
 from .asks import Q
-from .core import Check, CheckFailure
+from .core import Check, CheckFailure, checks_of
 from .tape import ask
 
 
@@ -35,8 +35,7 @@ def check_randn_init(cls: Any) -> Q:
 
 def linear_checks() -> list[Check]:
     """The iteration-1 checks, with their points (10 in total). bias=False is iteration 2's lesson, not graded here: its point went to randn_init."""
-    def check(name: str, title: str, points: float, fn: Any, gate: bool = False) -> Check:
-        return Check(f"linear_randn.{name}", title, points, fn, gate=gate, explain=linear.explain)
+    check = checks_of("linear_randn", linear.explain)
     return [
         check("built_not_borrowed", "built from tensors, not nn.Linear / F.linear", 0, linear.check_built_not_borrowed,
               gate=True),

@@ -10,7 +10,7 @@ from torch import nn
 from . import asks, linear, stats
 from .asks import Q
 from .compare import expect_close
-from .core import Check, CheckFailure
+from .core import Check, CheckFailure, checks_of
 from .tape import Handle, ask
 
 # (in_features, out_features): fan-in 1 and 3 are where a wrong bound or distribution hides easily.
@@ -153,8 +153,7 @@ def check_reset_parameters(cls: Any) -> Q:
 
 def linear_checks() -> list[Check]:
     """The iteration-2 checks, with their points (12 in total), prerequisites first."""
-    def check(name: str, title: str, points: float, fn: Any, gate: bool = False) -> Check:
-        return Check(f"linear_kaiming.{name}", title, points, fn, gate=gate, explain=linear.explain)
+    check = checks_of("linear_kaiming", linear.explain)
     return [
         check("built_not_borrowed", "built from tensors, not nn.Linear / F.linear", 0, linear.check_built_not_borrowed,
               gate=True),
