@@ -9,9 +9,11 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from . import adapters
+from . import adapters, asks
+from .asks import Q
 from .compare import close, expect_close, identical, max_diff, tol_for
-from .core import Check, CheckFailure
+from .core import Check, CheckFailure, checks_of
+from .tape import LINEAR, Handle, ask
 
 SWEEP = 40  # random shapes per sweep; tests/test_checks_mlp.py adds hypothesis-generated ones
 
@@ -34,27 +36,41 @@ def relu_input(shape: tuple[int, ...], dtype: torch.dtype, seed: int) -> torch.T
     return torch.where(mask, specials[idx], x).to(dtype)
 
 
-def _not_borrowed(cls: Any, torch_cls: type, what: str) -> None:
+RELU = "torch.nn.modules.activation.ReLU"
+FLATTEN = "torch.nn.modules.flatten.Flatten"
+
+
+def _type_name(value: Any) -> str:
+    """The type name of an answer: the student's class name for a handle."""
+    return value.name.rsplit(".", 1)[-1] if isinstance(value, Handle) else type(value).__name__
+
+
+def _not_borrowed(cls: Any, torch_cls: str, what: str) -> None:
     """Fail for the reference itself, a torch module subclass, or a torch module inside."""
-    origin = adapters.reference_origin(cls)
+    origin = asks.reference_origin(cls)
     if origin:
         raise CheckFailure(f"your own {what}", f"the course's reference {origin}",
                            "write the module yourself instead of importing the solution.")
-    if isinstance(cls, type) and issubclass(cls, torch_cls):
-        raise CheckFailure("a class built on nn.Module", f"a subclass of nn.{torch_cls.__name__}",
+    if isinstance(cls, Handle) and cls.kind == "class" and cls.derives(torch_cls):
+        raise CheckFailure("a class built on nn.Module", f"a subclass of nn.{torch_cls.rsplit('.', 1)[-1]}",
                            "subclass nn.Module and write forward yourself.")
 
 
-def check_relu_not_borrowed(cls: Any) -> None:
+def _banned_call(names: list, banned: dict[str, str]) -> str | None:
+    """The label of the first banned torch function among the names called, or None."""
+    return next((banned[n] for n in names if n in banned), None)
+
+
+def check_relu_not_borrowed(cls: Any) -> Q:
     """Your own ReLU: not nn.ReLU, torch.relu or F.relu (observed while it runs; its own errors are no evidence)."""
-    _not_borrowed(cls, nn.ReLU, "ReLU")
-    module = adapters.try_build(cls)
+    _not_borrowed(cls, RELU, "ReLU")
+    module = yield from asks.try_build(cls)
     if module is None:
         return
-    inner = [n for n, m in module.named_modules() if n and isinstance(m, nn.ReLU)]
+    inner = [n for n, m in (yield ask("named_modules", module)) if n and isinstance(m, Handle) and m.derives(RELU)]
     if inner:
         raise CheckFailure("no nn.ReLU inside your ReLU", f"submodule {inner[0]!r}", "write max(0, x) yourself.")
-    used = adapters.borrowed_call([lambda: module(torch.randn(3, 4))], adapters.RELU_BANNED)
+    used = _banned_call((yield ask("torch_calls", module, torch.randn(3, 4))), adapters.RELU_BANNED)
     if used:
         raise CheckFailure("max(0, x) written with tensor operations (clamp, maximum, where, ...)",
                            f"a call to {used}", "ReLU is what you are building: do not call torch's relu.")
@@ -76,30 +92,35 @@ def explain_relu(exc: BaseException, cls: Any) -> str | None:
 
 
 NOT_A_TENSOR = "return one tensor shaped like x (torch.max(x, 0) returns (values, indices)): x.clamp(min=0)"
+def _is_tuple(value: Any) -> bool:
+    """A tuple, or a handle for one that stays with the student (torch.max(x, 0)'s (values, indices))."""
+    return isinstance(value, tuple) or isinstance(value, Handle) and value.derives("builtins.tuple")
+
+
 def _kind_of(value: Any) -> str:
     """'a (values, indices) pair' for what torch.max(x, 0) returns, else 'a <type>'."""
-    return "a (values, indices) pair" if isinstance(value, tuple) else f"a {type(value).__name__}"
+    return "a (values, indices) pair" if _is_tuple(value) else f"a {_type_name(value)}"
 
 
 KEPT_NEGATIVES = ("you kept the negatives and zeroed the positives, min(x, 0) (clamp(max=0)): ReLU is max(x, 0), "
                   "x.clamp(min=0)")
 
 
-def check_relu_values(cls: Any) -> None:
+def check_relu_values(cls: Any) -> Q:
     """ReLU equals torch.relu exactly over a sweep of shapes (0-D to 4-D) and float dtypes."""
-    module = adapters.build(cls)
+    module = yield from asks.build(cls)
     for k, shape in enumerate(random_shapes(11, 0, 4)):
         for dtype in (torch.float32, torch.float64):
             x = relu_input(shape, dtype, k)
-            got = adapters.call(module, x.clone())
+            got = yield ask("call", module, x.clone())
             want = torch.relu(x)
-            if isinstance(got, tuple):
+            if _is_tuple(got):
                 raise CheckFailure(f"a tensor shaped {tuple(want.shape)}", _kind_of(got),
                                    f"torch.max(x, 0) reduces over dimension 0 and returns (values, indices): "
                                    f"{RELU_FORMS}.")
             if not isinstance(got, torch.Tensor) or tuple(got.shape) != tuple(want.shape):
                 raise CheckFailure(f"an output shaped {tuple(want.shape)}",
-                                   f"{tuple(got.shape) if isinstance(got, torch.Tensor) else type(got).__name__}",
+                                   f"{tuple(got.shape) if isinstance(got, torch.Tensor) else _type_name(got)}",
                                    "return max(0, x) elementwise, the same shape as x.")
             if not close(got, want, rtol=0, atol=0):
                 leaky = bool((got[x < 0] != 0).any()) and close(got[x > 0], x[x > 0], rtol=0, atol=0)
@@ -110,13 +131,13 @@ def check_relu_values(cls: Any) -> None:
                                    else "keep positives, replace negatives by 0 (e.g. x.clamp(min=0)).")
 
 
-def check_relu_safe(cls: Any) -> None:
+def check_relu_safe(cls: Any) -> Q:
     """ReLU leaves its input unchanged and keeps dtype and device."""
-    module = adapters.build(cls)
+    module = yield from asks.build(cls)
     for dtype in (torch.float32, torch.float64, torch.float16):
         x = relu_input((4, 5), dtype, 0)
         before = x.clone()
-        got = adapters.call(module, x)
+        got = yield ask("call", module, x)
         if not isinstance(got, torch.Tensor):
             raise CheckFailure(f"a {dtype} tensor shaped like x", _kind_of(got), NOT_A_TENSOR + ".")
         if not identical(x, before):
@@ -126,27 +147,28 @@ def check_relu_safe(cls: Any) -> None:
             raise CheckFailure(f"a {dtype} output for a {dtype} input", f"{getattr(got, 'dtype', type(got))}",
                                "avoid mixing in tensors of another dtype, such as a float32 mask (x > 0).float() "
                                "or torch.tensor(0.): x * (x > 0) and x.clamp_min(0) keep x's dtype.")
-    device = torch.device("cuda") if torch.cuda.is_available() else torch.device("meta")
-    try:
-        got = adapters.call(module, torch.randn(3, 4, device=device))
-    except RuntimeError as e:
-        raise CheckFailure(f"ReLU to work on {device}", f"RuntimeError: {str(e).splitlines()[0][:150]}",
+    seen = yield ask("call_off_cpu", module, 3, 4)
+    device = torch.device(seen["device"])
+    if seen["error"] is not None:
+        raise CheckFailure(f"ReLU to work on {device}", f"RuntimeError: {seen['error']}",
                            "create new tensors with torch.zeros_like(x) or device=x.device.") from None
-    if got.device.type != device.type:
-        raise CheckFailure(f"output on {device}", f"{got.device}", "do not move tensors in forward.")
+    if seen["out_device"] is None:
+        raise AttributeError(f"'{seen['out_type']}' object has no attribute 'device'")
+    if torch.device(seen["out_device"]).type != device.type:
+        raise CheckFailure(f"output on {device}", f"{seen['out_device']}", "do not move tensors in forward.")
 
 
-def check_relu_grad(cls: Any) -> None:
+def check_relu_grad(cls: Any) -> Q:
     """The gradient is 0 where x < 0 and 1 where x > 0."""
-    module = adapters.build(cls)
+    module = yield from asks.build(cls)
     x = torch.tensor([-3.0, -0.5, 0.5, 2.0], dtype=torch.float64, requires_grad=True)
-    out = adapters.call(module, x)
+    seen = yield ask("grads", module, x, torch.ones((), dtype=torch.float64))
+    out = seen["out"]
     if not isinstance(out, torch.Tensor):
         raise CheckFailure("a tensor connected to the autograd graph", _kind_of(out), NOT_A_TENSOR + ".")
-    if out.grad_fn is None:
+    if not seen["connected"]:
         raise CheckFailure("an output connected to the autograd graph", "no grad_fn",
                            "do not use .data, .detach() or torch.no_grad() in forward.")
-    out.sum().backward()
     want = torch.tensor([0.0, 0.0, 1.0, 1.0], dtype=torch.float64)
     if x.grad is None or not close(x.grad, want, rtol=0, atol=0):
         reversed_ = x.grad is not None and close(x.grad, 1 - want, rtol=0, atol=0)
@@ -226,14 +248,14 @@ def explain_flatten(exc: BaseException, cls: Any) -> str | None:
     return None
 
 
-def _flatten_once(cls: Any, shape: tuple[int, ...], *dims: int) -> None:
+def _flatten_once(cls: Any, shape: tuple[int, ...], *dims: int) -> Q:
     """Compare one Flatten configuration with torch.flatten, naming the mistake when the shape is wrong."""
-    module = adapters.build(cls, *dims)
+    module = yield from asks.build(cls, *dims)
     x = torch.randn(shape)
     want = torch.flatten(x, *dims) if dims else torch.flatten(x, 1)
     call = f"Flatten({', '.join(map(str, dims))}) on shape {shape}"
     try:
-        got = adapters.call(module, x)
+        got = yield ask("call", module, x)
     except RuntimeError as e:
         attempted = _attempted_shape(e)
         hint = _name_flatten_mistake(shape, dims, attempted) if attempted else None
@@ -245,29 +267,29 @@ def _flatten_once(cls: Any, shape: tuple[int, ...], *dims: int) -> None:
         shape_got = tuple(got.shape) if isinstance(got, torch.Tensor) else None
         hint = (_name_flatten_mistake(shape, dims, shape_got) if shape_got is not None else None) or (
             "merge dims start_dim..end_dim (inclusive; negative dims count from the end) and keep the others")
-        raise CheckFailure(f"{call} -> shape {tuple(want.shape)}", f"{shape_got or type(got).__name__}", hint + ".")
+        raise CheckFailure(f"{call} -> shape {tuple(want.shape)}", f"{shape_got or _type_name(got)}", hint + ".")
     expect_close(call, got, want, "keep the elements in row-major order (reshape/view).", torch.float32)
 
 
-def check_flatten_default(cls: Any) -> None:
+def check_flatten_default(cls: Any) -> Q:
     """Flatten() keeps the batch dimension and merges the rest, like nn.Flatten()."""
     for shape in random_shapes(21, 2, 5):
-        _flatten_once(cls, shape)
+        yield from _flatten_once(cls, shape)
 
 
-def check_flatten_dims(cls: Any) -> None:
+def check_flatten_dims(cls: Any) -> Q:
     """Flatten(start_dim, end_dim) equals torch.flatten for all dim pairs, negative ones included."""
     for shape, start, end in flatten_cases(22):
-        _flatten_once(cls, shape, start, end)
+        yield from _flatten_once(cls, shape, start, end)
 
 
-def check_flatten_safe(cls: Any) -> None:
+def check_flatten_safe(cls: Any) -> Q:
     """Flatten works on a non-contiguous input, keeps dtype, passes gradients through."""
-    module = adapters.build(cls)
+    module = yield from asks.build(cls)
     x = torch.randn(2, 4, 3, dtype=torch.float64).transpose(1, 2)
-    out = adapters.call(module, x)
+    out = yield ask("call", module, x)
     if not isinstance(out, torch.Tensor) or out.dtype != torch.float64:
-        raise CheckFailure("a float64 output for a float64 input", f"{getattr(out, 'dtype', type(out))}",
+        raise CheckFailure("a float64 output for a float64 input", f"{getattr(out, 'dtype', _type_name(out))}",
                            "reshape; do not convert dtypes.")
     want = torch.flatten(x, 1)
     expect_close("Flatten() on a non-contiguous input x.transpose(1, 2)", out, want,
@@ -275,121 +297,134 @@ def check_flatten_safe(cls: Any) -> None:
                  "the elements came out in the wrong order: x.reshape(...) keeps x's logical order, also for a "
                  "non-contiguous input (do not read its storage directly).", torch.float64)
     x = torch.randn(2, 3, 4, dtype=torch.float64, requires_grad=True)
-    out = adapters.call(module, x)
-    if out.grad_fn is None:
+    seen = yield ask("grads", module, x, torch.ones((), dtype=torch.float64))
+    if not seen["connected"]:
         raise CheckFailure("an output connected to the autograd graph", "no grad_fn",
                            "do not use .data or .detach().")
-    out.sum().backward()
     if x.grad is None or not close(x.grad, torch.ones_like(x)):
         raise CheckFailure("gradient of ones flowing back to the input", f"{x.grad}", "use reshape.")
 
 
-def check_flatten_not_borrowed(cls: Any) -> None:
+def check_flatten_not_borrowed(cls: Any) -> Q:
     """Your own Flatten: not nn.Flatten, torch.flatten or the reference (observed while it runs)."""
-    _not_borrowed(cls, nn.Flatten, "Flatten")
-    modules = [m for m in (adapters.try_build(cls), adapters.try_build(cls, 0, 1)) if m is not None]
+    _not_borrowed(cls, FLATTEN, "Flatten")
+    modules = [m for m in ((yield from asks.try_build(cls)), (yield from asks.try_build(cls, 0, 1))) if m is not None]
     for module in modules:
-        inner = [n for n, m in module.named_modules() if n and isinstance(m, nn.Flatten)]
+        inner = [n for n, m in (yield ask("named_modules", module))
+                 if n and isinstance(m, Handle) and m.derives(FLATTEN)]
         if inner:
             raise CheckFailure("no nn.Flatten inside your Flatten", f"submodule {inner[0]!r}", "write it yourself.")
-    used = adapters.borrowed_call([lambda m=m: m(torch.randn(2, 3, 4)) for m in modules], adapters.FLATTEN_BANNED)
-    if used:
-        raise CheckFailure("a Flatten that computes the new shape and calls reshape", f"a call to {used}",
-                           "flatten is what you are building: compute the merged size from x.shape and call "
-                           "x.reshape(...) yourself.")
+    for module in modules:
+        used = _banned_call((yield ask("torch_calls", module, torch.randn(2, 3, 4))), adapters.FLATTEN_BANNED)
+        if used:
+            raise CheckFailure("a Flatten that computes the new shape and calls reshape", f"a call to {used}",
+                               "flatten is what you are building: compute the merged size from x.shape and call "
+                               "x.reshape(...) yourself.")
 
 
 MLP_SHAPES = [(100, 784), (100,), (10, 100), (10,)]
 PARTS = ("flatten", "linear1", "relu", "linear2")  # the contract's attribute names
 
 
-def check_mlp_structure(cls: Any) -> None:
+def check_mlp_structure(cls: Any) -> Q:
     """flatten -> linear(784, 100) -> relu -> linear(100, 10): 79,510 parameters in that order."""
-    model = adapters.build(cls)
-    shapes = [tuple(p.shape) for p in adapters.canonical_parameters(model)]
-    count = sum(p.numel() for p in model.parameters())
+    model = yield from asks.build(cls)
+    shapes = [tuple(s) for s in (yield ask("canonical_shapes", model))]
+    count = sum(p.numel() for _, p in (yield ask("named_parameters", model)))
     if shapes != MLP_SHAPES or count != 79_510:
-        hidden = _modules_in_containers(model)
+        hidden = yield from _modules_in_containers(model)
         raise CheckFailure(f"parameters shaped {MLP_SHAPES} (79,510 in all)", f"{shapes} ({count:,} in all)",
                            f"you kept layers in a plain Python {hidden}, which nn.Module does not look inside, "
                            "so their parameters are not registered: assign each layer to self.flatten, "
                            "self.linear1, self.relu, self.linear2" if hidden else
-                           _wrong_sizes(model) + "one hidden layer of 100: MyLinear(784, 100), ReLU, "
+                           (yield from _wrong_sizes(model)) + "one hidden layer of 100: MyLinear(784, 100), ReLU, "
                            "MyLinear(100, 10).")
-    children = list(model.children())
-    missing = [n for n in PARTS if not isinstance(getattr(model, n, None), nn.Module)]
+    children = yield ask("children", model)
+    missing = []
+    for n in PARTS:
+        part = yield ask("get", model, n, None)
+        if not (isinstance(part, Handle) and part.is_module):
+            missing.append(n)
     if len(children) != 4 or missing:
         raise CheckFailure("4 submodules: flatten, linear1, relu, linear2",
-                           f"{len(children)}: {[type(c).__name__ for c in children]}",
+                           f"{len(children)}: {[_type_name(c) for c in children]}",
                            (f"your SimpleMLP has no self.{missing[0]}: " if missing else "") +
                            "create self.flatten, self.linear1, self.relu, self.linear2 in __init__.")
 
 
-_MODULE_BOOKKEEPING = frozenset(vars(nn.Module()))  # _modules, _parameters, hooks...: nn.Module's own dicts
-
-
-def _wrong_sizes(model: nn.Module) -> str:
+def _wrong_sizes(model: Handle) -> Q:
     """'self.linear1 is MyLinear(784, 10); ' for each of linear1/linear2 whose weight has the wrong shape."""
     want = {"linear1": (100, 784), "linear2": (10, 100)}
     said = []
     for name, shape in want.items():
-        weight = getattr(getattr(model, name, None), "weight", None)
+        part = yield ask("get", model, name, None)
+        weight = (yield ask("get", part, "weight", None)) if isinstance(part, Handle) else None
         if isinstance(weight, torch.Tensor) and weight.dim() == 2 and tuple(weight.shape) != shape:
             out_f, in_f = weight.shape
-            layer = type(getattr(model, name)).__name__
+            layer = _type_name(part)
             said.append(f"self.{name} is {layer}({in_f}, {out_f}), want {layer}({shape[1]}, {shape[0]})")
     return "; ".join(said) + ": " if said else ""
 
 
-def _modules_in_containers(model: nn.Module) -> str | None:
+def _modules_in_containers(model: Handle) -> Q:
     """'list self.layers' when an attribute is a plain list, tuple or dict holding modules (unregistered)."""
-    for name, value in vars(model).items():
-        if name in _MODULE_BOOKKEEPING:
-            continue
-        items = value.values() if isinstance(value, dict) else value if isinstance(value, (list, tuple)) else ()
-        if any(isinstance(v, nn.Module) for v in items):
-            return f"{type(value).__name__} self.{name}"
-    return None
+    found = yield ask("module_containers", model)
+    return f"{found[0][1]} self.{found[0][0]}" if found else None
 
 
-def check_mlp_own_modules(cls: Any) -> None:
+def check_mlp_own_modules(cls: Any) -> Q:
     """Built from your own MyLinear, ReLU and Flatten: no torch modules inside, no torch calls standing in for them.
 
     Calls made inside your own submodules are judged by their own exercises; an error is no evidence.
     """
-    model = adapters.build(cls)
-    for name, m in model.named_modules():
-        if isinstance(m, (nn.Linear, nn.ReLU, nn.Flatten)):
-            raise CheckFailure("only your own MyLinear, ReLU and Flatten inside", f"nn.{type(m).__name__} at {name!r}",
-                               f"you used torch's nn.{type(m).__name__} as self.{name}: use the class you wrote "
+    model = yield from asks.build(cls)
+    for name, m in (yield ask("named_modules", model)):
+        if isinstance(m, Handle) and any(m.derives(t) for t in (LINEAR, RELU, FLATTEN)):
+            raise CheckFailure("only your own MyLinear, ReLU and Flatten inside", f"nn.{_type_name(m)} at {name!r}",
+                               f"you used torch's nn.{_type_name(m)} as self.{name}: use the class you wrote "
                                "in this notebook.")
     banned = adapters.LINEAR_BANNED | adapters.RELU_BANNED | adapters.FLATTEN_BANNED
-    used = adapters.borrowed_call([lambda: model(torch.randn(2, 1, 28, 28))], banned, skip=list(model.children()))
+    children = tuple((yield ask("children", model)))
+    used = _banned_call((yield ask("torch_calls", model, torch.randn(2, 1, 28, 28), skip=children)), banned)
     if used:
         raise CheckFailure("forward built from your own modules", f"a call to {used} in SimpleMLP.forward",
                            "call self.flatten, self.linear1, self.relu and self.linear2 instead of torch's functions.")
 
 
-def blame_part(cls: Any) -> str | None:
+def _copy_by_order(src: nn.Module, dst: Handle) -> Q:
+    """Copy src's parameters into the student's module by module order and shape, whatever it calls them."""
+    want = adapters.canonical_parameters(src)
+    shapes_want = [tuple(p.shape) for p in want]
+    shapes_got = [tuple(s) for s in (yield ask("canonical_shapes", dst))]
+    if shapes_want != shapes_got:
+        raise CheckFailure(f"parameters shaped {shapes_want} (in this order)", f"{shapes_got}",
+                           "build layers in the order flatten, linear1, relu, linear2, each with "
+                           "weight (out, in) and bias (out,)." if sorted(shapes_want) == sorted(shapes_got) else
+                           "the layer sizes differ, not only their order: fix the sizes the structure check names "
+                           "first.")
+    yield ask("copy_by_order", dst, [p.detach().clone() for p in want])
+
+
+def blame_part(cls: Any) -> Q:
     """The first of your modules (flatten, linear1, relu, linear2) that misbehaves on the input it receives."""
     ref = reference_mlp()
-    model = adapters.build(cls)
-    adapters.copy_by_order(ref, model)
+    model = yield from asks.build(cls)
+    yield from _copy_by_order(ref, model)
     h = torch.rand(8, 1, 28, 28)
     for name, theirs in zip(PARTS, ref):
-        mine = getattr(model, name, None)
-        if not isinstance(mine, nn.Module):
+        mine = yield ask("get", model, name, None)
+        if not (isinstance(mine, Handle) and mine.is_module):
             return None
         want = theirs(h).detach()
-        what = f"your {type(mine).__name__} (self.{name})"
-        fix = f"fix {type(mine).__name__} first: its own self-check names the mistake"
+        what = f"your {_type_name(mine)} (self.{name})"
+        fix = f"fix {_type_name(mine)} first: its own self-check names the mistake"
         try:
-            got = adapters.call(mine, h)
+            got = yield ask("call", mine, h)
         except Exception as e:  # noqa: BLE001 - the part's error is what we report
             return f"{what} fails on its input shaped {tuple(h.shape)} ({type(e).__name__}: " \
                    f"{str(e).splitlines()[0][:100] if str(e) else ''}): {fix}"
         if not isinstance(got, torch.Tensor) or tuple(got.shape) != tuple(want.shape):
-            shape = tuple(got.shape) if isinstance(got, torch.Tensor) else type(got).__name__
+            shape = tuple(got.shape) if isinstance(got, torch.Tensor) else _type_name(got)
             return f"{what} turns an input shaped {tuple(h.shape)} into {shape}, not {tuple(want.shape)}: {fix}"
         if not close(got, want):
             return f"{what} computes wrong values (max difference {max_diff(got, want):.3g}): {fix}"
@@ -397,21 +432,21 @@ def blame_part(cls: Any) -> str | None:
     return None
 
 
-def explain_mlp(exc: BaseException, cls: Any) -> str | None:
+def explain_mlp(exc: BaseException, cls: Any) -> Q:
     """Name the module whose mistake made SimpleMLP fail, the missing flatten, or the MyLinear not pasted in."""
     if isinstance(exc, NameError) and getattr(exc, "name", None) == "MyLinear":
         return ("MyLinear is not defined in this notebook: paste your MyLinear from 02_iter2 into the cell "
                 "'Paste your MyLinear from 02_iter2 here' near the top, run it, then run this cell again.")
-    return blame_part(cls) or _skips_flatten(cls)
+    return (yield from blame_part(cls)) or (yield from _skips_flatten(cls))
 
 
-def _skips_flatten(cls: Any) -> str | None:
+def _skips_flatten(cls: Any) -> Q:
     """A sentence when forward fails on images (n, 1, 28, 28) but works on flat rows (n, 784)."""
-    model = adapters.try_build(cls)
+    model = yield from asks.try_build(cls)
     if model is None:
         return None
     try:
-        adapters.call(model, torch.rand(8, 784))
+        yield ask("call", model, torch.rand(8, 784))
     except Exception:  # noqa: BLE001 - flat rows fail too: not a missing flatten
         return None
     return "forward works on flat rows (8, 784) but not on images (8, 1, 28, 28): you did not flatten the input; " \
@@ -429,12 +464,12 @@ def _wrong_ending(got: Any, want: torch.Tensor) -> str | None:
     return None
 
 
-def check_mlp_not_reference(cls: Any) -> None:
+def check_mlp_not_reference(cls: Any) -> Q:
     """Your own SimpleMLP and modules, not the course's reference."""
-    model = adapters.try_build(cls)
-    origin = adapters.reference_origin(cls) or next(
-        (adapters.reference_origin(type(m)) for m in (model.modules() if model is not None else ())
-         if adapters.reference_origin(type(m))), None)
+    model = yield from asks.try_build(cls)
+    modules = [m for _, m in (yield ask("named_modules", model))] if model is not None else []
+    origin = asks.reference_origin(cls) or next(
+        (asks.reference_origin(m) for m in modules if asks.reference_origin(m)), None)
     if origin:
         raise CheckFailure("your own modules", f"the course's reference {origin}", "use your own classes.")
 
@@ -444,29 +479,29 @@ def reference_mlp() -> nn.Module:
     return nn.Sequential(nn.Flatten(), nn.Linear(28 * 28, 100), nn.ReLU(), nn.Linear(100, 10))
 
 
-def check_mlp_forward(cls: Any) -> None:
+def check_mlp_forward(cls: Any) -> Q:
     """Forward equals the reference SimpleMLP's after copying weights by order and shape."""
     for dtype in (torch.float32, torch.float64):
         ref = reference_mlp().to(dtype)
-        model = adapters.build(cls).to(dtype)
-        adapters.copy_by_order(ref, model)
+        model = yield from asks.build(cls)
+        model = yield ask("method", model, "to", dtype)
+        yield from _copy_by_order(ref, model)
         for shape in ((8, 1, 28, 28), (8, 784)):
             x = torch.rand(shape, dtype=dtype)
-            got, want = adapters.call(model, x), ref(x).detach()
+            got, want = (yield ask("call", model, x)), ref(x).detach()
             if not (isinstance(got, torch.Tensor) and tuple(got.shape) == tuple(want.shape) and
                     close(got, want, **tol_for(dtype))):
                 expect_close(f"SimpleMLP output for images shaped {shape}", got, want,
-                             (blame_part(cls) or _wrong_ending(got, want)
+                             ((yield from blame_part(cls)) or _wrong_ending(got, want)
                               or "chain flatten, linear1, relu, linear2, in that order")
                              + ".", dtype)
 
 
-def check_mlp_backward(cls: Any) -> None:
+def check_mlp_backward(cls: Any) -> Q:
     """A cross-entropy loss backpropagates to every parameter."""
-    model = adapters.build(cls)
-    out = adapters.call(model, torch.rand(16, 1, 28, 28))
-    F.cross_entropy(out, torch.arange(16) % 10).backward()
-    missing = [n for n, p in model.named_parameters() if p.grad is None or not p.grad.abs().sum() > 0]
+    model = yield from asks.build(cls)
+    grads = yield ask("cross_entropy_grads", model, torch.rand(16, 1, 28, 28), torch.arange(16) % 10)
+    missing = [n for n, g in grads.items() if g is None or not g.abs().sum() > 0]
     if missing:
         raise CheckFailure("a non-zero gradient for every parameter", f"none for {missing}",
                            "do not detach anything in forward; use every layer.")
@@ -474,8 +509,7 @@ def check_mlp_backward(cls: Any) -> None:
 
 def relu_checks() -> list[Check]:
     """ReLU: 2 points."""
-    def check(name: str, title: str, points: float, fn: Any, gate: bool = False) -> Check:
-        return Check(f"relu.{name}", title, points, fn, gate=gate, explain=explain_relu)
+    check = checks_of("relu", explain_relu)
     return [check("built_not_borrowed", "your own ReLU, not torch's", 0, check_relu_not_borrowed, gate=True),
             check("values", "equals torch.relu over many shapes", 1, check_relu_values),
             check("safe", "input unchanged; dtype and device kept", 0.5, check_relu_safe),
@@ -484,8 +518,7 @@ def relu_checks() -> list[Check]:
 
 def flatten_checks() -> list[Check]:
     """Flatten: 2 points."""
-    def check(name: str, title: str, points: float, fn: Any, gate: bool = False) -> Check:
-        return Check(f"flatten.{name}", title, points, fn, gate=gate, explain=explain_flatten)
+    check = checks_of("flatten", explain_flatten)
     return [check("built_not_borrowed", "your own Flatten, not nn.Flatten / torch.flatten", 0,
                   check_flatten_not_borrowed, gate=True),
             check("default", "Flatten() equals nn.Flatten()", 1, check_flatten_default),
@@ -495,8 +528,7 @@ def flatten_checks() -> list[Check]:
 
 def simple_mlp_checks() -> list[Check]:
     """SimpleMLP: 4 points."""
-    def check(name: str, title: str, points: float, fn: Any, gate: bool = False) -> Check:
-        return Check(f"simple_mlp.{name}", title, points, fn, gate=gate, explain=explain_mlp)
+    check = checks_of("simple_mlp", explain_mlp)
     return [check("not_reference", "your own modules, not the reference", 0, check_mlp_not_reference, gate=True),
             check("structure", "structure: 784 -> 100 -> ReLU -> 10 (79,510 parameters)", 1, check_mlp_structure),
             check("own_modules", "no nn.Linear / nn.ReLU / nn.Flatten inside", 1, check_mlp_own_modules),

@@ -85,3 +85,60 @@ def build_counting(cls: type, name: str, *args: Any, **kwargs: Any) -> tuple[Any
 
 PROBES: dict[str, Callable[..., Any]] = {fn.__name__: fn for fn in (
     build, call, method, get, named_parameters, named_modules, grads, torch_calls, fill_parameters, build_counting)}
+
+
+# --- stage 03 and 00 probes
+from .adapters import canonical_parameters as _canonical_parameters  # noqa: E402 - kept in this section
+
+_MODULE_BOOKKEEPING = frozenset(vars(nn.Module()))  # _modules, _parameters, hooks...: nn.Module's own dicts
+
+
+def call_off_cpu(target: Any, *shape: int) -> dict:
+    """The student's object called on a randn input on cuda (meta without one): the device, the output's, the RuntimeError."""
+    device = torch.device("cuda") if torch.cuda.is_available() else torch.device("meta")
+    try:
+        out = target(torch.randn(*shape, device=device))
+    except RuntimeError as e:
+        return {"device": str(device), "error": str(e).splitlines()[0][:150] if str(e) else "", "out_device": None,
+                "out_type": None}
+    return {"device": str(device), "error": None, "out_type": type(out).__name__,
+            "out_device": str(out.device) if isinstance(out, torch.Tensor) else None}
+
+
+def canonical_shapes(module: nn.Module) -> list[list[int]]:
+    """The shapes of the module's parameters module by module, each module's weight-like ones first."""
+    return [list(p.shape) for p in _canonical_parameters(module)]
+
+
+def copy_by_order(module: nn.Module, tensors: list) -> None:
+    """Copy these tensors into the module's parameters in canonical order (shapes were compared by the check)."""
+    with torch.no_grad():
+        for p, t in zip(_canonical_parameters(module), tensors):
+            p.copy_(t)
+
+
+def children(module: nn.Module) -> list[Any]:
+    """The module's direct submodules, as module.children() lists them."""
+    return list(module.children())
+
+
+def module_containers(module: nn.Module) -> list[tuple[str, str]]:
+    """(attribute, type name) of each plain list, tuple or dict attribute holding modules (unregistered ones)."""
+    found = []
+    for name, value in vars(module).items():
+        if name in _MODULE_BOOKKEEPING:
+            continue
+        items = value.values() if isinstance(value, dict) else value if isinstance(value, (list, tuple)) else ()
+        if any(isinstance(v, nn.Module) for v in items):
+            found.append((name, type(value).__name__))
+    return found
+
+
+def cross_entropy_grads(module: nn.Module, x: torch.Tensor, y: torch.Tensor) -> dict:
+    """F.cross_entropy(module(x), y).backward(): every parameter's grad by name."""
+    torch.nn.functional.cross_entropy(module(x), y).backward()
+    return {n: p.grad for n, p in module.named_parameters()}
+
+
+PROBES.update({fn.__name__: fn for fn in (
+    call_off_cpu, canonical_shapes, copy_by_order, children, module_containers, cross_entropy_grads)})
