@@ -9,14 +9,15 @@ sign, b / a = wd misses the factor 2 of d(wd p**2)/dp, and b = 0 on some paramet
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, Callable
+from typing import Any
 
 import torch
 import torch.nn.functional as F
 from torch import nn
 
-from . import adapters
-from .core import Check, CheckFailure
+from .asks import Q
+from .core import Check, CheckFailure, checks_of
+from .tape import Handle, ask
 
 LR = 0.37  # an unusual learning rate, so a hard-coded one shows
 WD = 1e-5  # the course's weight decay (the notebooks' `wd`)
@@ -74,61 +75,51 @@ def _batch() -> tuple[torch.Tensor, torch.Tensor]:
     return torch.randn(16, IN, generator=g, dtype=torch.float64), torch.randint(0, OUT, (16,), generator=g)
 
 
-def _wd_of(update: Callable[..., Any]) -> float:
-    """The weight decay the notebook defines (global `wd`), or the course's 1e-5."""
-    value = getattr(update, "__globals__", {}).get("wd", WD)
-    return float(value) if isinstance(value, (int, float)) and value > 0 else WD
-
-
-def run_student(update: Callable[..., Any], model: nn.Module, lr: float = LR) -> Any:
-    """Call update(x, y, lr) with the notebook's global `model` swapped for `model`."""
-    x, y = _batch()
-    with adapters.swapped_global(update, "model", model):
-        try:
-            return adapters.call(update, x, y, lr)
-        except RuntimeError as e:
-            if "leaf Variable" not in str(e):
-                raise
-            raise CheckFailure("the update to run", "RuntimeError: a leaf Variable that requires grad is "
-                               "being used in an in-place operation", NO_GRAD_CONTEXT + ".") from None
-
-
 @dataclass
 class Step:
-    """What one call of the student's update did to a fresh model."""
+    """What one call of the student's update did to a fresh model (as the probe update_step recorded it)."""
 
-    model: nn.Module
+    after: list[torch.Tensor]            # parameters after
     start: list[torch.Tensor]            # parameters before
     grads: list[torch.Tensor | None]     # p.grad as backward left it (before any zeroing)
     returned: Any
     in_place: bool                       # some parameter was changed in place (its version counter moved)
+    grads_after: list[torch.Tensor | None]  # p.grad after update returned
+    graph_nodes: list[str]               # parameters that are no longer leaves requiring grad
+    wd: float                            # the notebook's weight decay (global `wd`), or the course's
 
     @property
     def deltas(self) -> list[torch.Tensor]:
         """How far each parameter moved."""
-        return [p.detach() - s for p, s in zip(self.model.parameters(), self.start)]
+        return [p - s for p, s in zip(self.after, self.start)]
 
 
-def observe(update: Callable[..., Any]) -> Step:
-    """Run the student's update once on a fresh model, recording the gradients its backward produced."""
+def _start() -> tuple[torch.Tensor, torch.Tensor]:
+    """The check model's weight and bias before the step."""
     model = _model()
-    params = list(model.parameters())
-    start = [p.detach().clone() for p in params]
-    versions = [p._version for p in params]
-    grads: list[torch.Tensor | None] = [None] * len(params)
+    return model.weight.detach().clone(), model.bias.detach().clone()
 
-    def keep(i: int) -> Callable[[torch.Tensor], None]:
-        def hook(p: torch.Tensor) -> None:
-            grads[i] = None if p.grad is None else p.grad.detach().clone()
-        return hook
-    hooks = [p.register_post_accumulate_grad_hook(keep(i)) for i, p in enumerate(params)]
+
+def _not_a_function(update: Any) -> None:
+    """Fail as adapters.swapped_global does when update is no plain function with notebook globals."""
+    if not (isinstance(update, Handle) and update.kind == "function"):
+        raise CheckFailure("a plain function update(x, y, lr)",
+                           f"{update.name.rsplit('.', 1)[-1] if isinstance(update, Handle) else type(update).__name__}",
+                           "define update with `def update(x, y, lr):` in the notebook.")
+
+
+def observe(update: Any) -> Q:
+    """Run the student's update once on a fresh model, recording the gradients its backward produced."""
+    _not_a_function(update)
     try:
-        out = run_student(update, model)
-    finally:
-        for h in hooks:
-            h.remove()
-    moved_in_place = any(p._version != v for p, v in zip(params, versions))
-    return Step(model, start, grads, out, moved_in_place)
+        seen = yield ask("update_step", update, *_start(), *_batch(), LR, WD)
+    except RuntimeError as e:
+        if "leaf Variable" not in str(e):
+            raise
+        raise CheckFailure("the update to run", "RuntimeError: a leaf Variable that requires grad is "
+                           "being used in an in-place operation", NO_GRAD_CONTEXT + ".") from None
+    return Step(list(seen["after"]), list(_start()), list(seen["grads"]), seen["returned"], seen["in_place"],
+                list(seen["grads_after"]), list(seen["graph_nodes"]), float(seen["wd"]))
 
 
 def ce_gradients() -> list[torch.Tensor]:
@@ -178,9 +169,9 @@ def _l1_penalty(step: Step, wd: float) -> bool:
     return True
 
 
-def check_moves_parameters(update: Callable[..., Any]) -> None:
+def check_moves_parameters(update: Any) -> Q:
     """The parameters move by -lr * gradient, in place, every one of them (weight decay judged separately)."""
-    step = observe(update)
+    step = yield from observe(update)
     deltas = step.deltas
     still = [n for n, d in zip(NAMES, deltas) if float(d.abs().max()) == 0.0]
     if len(still) == len(NAMES):
@@ -193,7 +184,7 @@ def check_moves_parameters(update: Callable[..., Any]) -> None:
     if any(res > 1e-8 * scale for _, _, res in fits):
         raise CheckFailure(f"parameters after one step equal p - lr * p.grad (lr = {LR})",
                            "a change that is not a multiple of the gradient",
-                           L1 + "." if _l1_penalty(step, _wd_of(update)) else "use the loss F.cross_entropy(model(x), y) + wd * sum of squares, call backward once, "
+                           L1 + "." if _l1_penalty(step, step.wd) else "use the loss F.cross_entropy(model(x), y) + wd * sum of squares, call backward once, "
                            "and subtract lr * p.grad from every parameter.")
     a = [f[0] for f in fits]
     if all(_close(v, LR, 1e-6) for v in a):
@@ -206,10 +197,10 @@ def check_moves_parameters(update: Callable[..., Any]) -> None:
                            f"your step size is not the lr argument ({LR}): use p -= lr * p.grad, not a fixed number.")
 
 
-def _decay_factors(update: Callable[..., Any]) -> list[float]:
+def _decay_factors(update: Any) -> Q:
     """k per parameter, where the student's step or gradient includes k * wd * p (the reference has k = 2)."""
-    step = observe(update)
-    wd = _wd_of(update)
+    step = yield from observe(update)
+    wd = step.wd
     deltas = step.deltas
     if any(float(d.abs().max()) > 0 for d in deltas):
         fits = _fits(step, deltas)
@@ -225,9 +216,9 @@ def _decay_factors(update: Callable[..., Any]) -> list[float]:
                        "fix the failing parameter check first; this one then measures your decay term.")
 
 
-def check_weight_decay(update: Callable[..., Any]) -> None:
+def check_weight_decay(update: Any) -> Q:
     """The decay is wd * (sum of squared parameters) in the loss: 2 * wd * p in every parameter's gradient."""
-    ks = _decay_factors(update)
+    ks = yield from _decay_factors(update)
     near = lambda k, t: abs(k - t) < 0.05  # noqa: E731 - k is measured to ~1e-9
     if all(near(k, 2) for k in ks):
         return
@@ -259,13 +250,15 @@ def _candidate_losses(wd: float) -> list[float]:
     return [ce + k * wd * full for k in (1, 0, -1, 0.5)] + [ce + wd * s for s in squares]
 
 
-def check_returns_float(update: Callable[..., Any]) -> None:
+def check_returns_float(update: Any) -> Q:
     """update returns the loss it called backward on (before the step) as a Python float."""
-    out = observe(update).returned
+    step = yield from observe(update)
+    out = step.returned
     if not isinstance(out, float):
-        raise CheckFailure("a Python float (the loss)", f"{type(out).__name__}",
+        raise CheckFailure("a Python float (the loss)",
+                           f"{out.name.rsplit('.', 1)[-1] if isinstance(out, Handle) else type(out).__name__}",
                            "return loss.item(), which also frees the graph.")
-    wd = _wd_of(update)
+    wd = step.wd
     want = sgd_step(_model(), *_batch(), LR, wd=wd)
     if not any(abs(out - c) <= 1e-9 * max(1.0, abs(c)) for c in [want] + _candidate_losses(wd)) \
             and not _before_the_step_with_another_penalty(out, wd):
@@ -284,56 +277,41 @@ def _before_the_step_with_another_penalty(out: float, wd: float) -> bool:
     return abs(out - sgd_step(model, *_batch(), LR, wd=0.0)) <= slack
 
 
-def check_zero_grad(update: Callable[..., Any]) -> None:
+def check_zero_grad(update: Any) -> Q:
     """Gradients are zeroed (or set to None) after the step, so the next step does not accumulate."""
-    model = observe(update).model
-    left = [n for n, p in model.named_parameters() if p.grad is not None and p.grad.abs().sum() != 0]
+    step = yield from observe(update)
+    left = [n for n, g in zip(NAMES, step.grads_after) if g is not None and g.abs().sum() != 0]
     if left:
         raise CheckFailure("every p.grad zero (or None) after update", f"non-zero gradients in {left}",
                            "you never zeroed the gradients: call p.grad.zero_() for each parameter after the "
                            "step (or model.zero_grad()), or the next step adds this one's gradient again.")
 
 
-def check_no_graph(update: Callable[..., Any]) -> None:
+def check_no_graph(update: Any) -> Q:
     """The step runs under torch.no_grad(): parameters stay leaf tensors that require grad."""
-    model = observe(update).model
-    bad = [n for n, p in model.named_parameters() if not (p.is_leaf and p.requires_grad) or p.grad_fn is not None]
+    step = yield from observe(update)
+    bad = step.graph_nodes
     if bad:
         raise CheckFailure("parameters that stay leaf tensors requiring grad", f"{bad} changed into graph nodes",
                            "update the parameters inside `with torch.no_grad():`.")
 
 
-def explain(exc: BaseException, update: Any) -> str | None:
+def explain(exc: BaseException, update: Any) -> Q:
     """Name the mistake behind an error raised by the student's update."""
     if isinstance(exc, NameError):
         return (f"{exc}: update reads names from the notebook (model, wd, F); run the cells that define them "
                 "above, or define them.")
     if isinstance(exc, AttributeError) and "NoneType" in str(exc):
-        return REBIND + "." if _backward_ran(update) else NO_BACKWARD + "."
+        return REBIND + "." if (yield ask("update_backward_ran", update, *_start(), *_batch(), LR)) \
+            else NO_BACKWARD + "."
     if isinstance(exc, RuntimeError) and "does not require grad" in str(exc):
         return "the loss has no gradient: compute it from model(x) without torch.no_grad() or .detach()."
     return None
 
 
-def _backward_ran(update: Callable[..., Any]) -> bool:
-    """Whether the student's update filled any p.grad before it failed."""
-    model = _model()
-    filled: list[bool] = []
-    hooks = [p.register_post_accumulate_grad_hook(lambda p: filled.append(True)) for p in model.parameters()]
-    try:
-        run_student(update, model)
-    except Exception:  # noqa: BLE001 - the error being explained
-        pass
-    finally:
-        for h in hooks:
-            h.remove()
-    return bool(filled)
-
-
 def update_checks() -> list[Check]:
     """The update() checks, with their points (4 in total)."""
-    def check(name: str, title: str, points: float, fn: Callable[[Any], None]) -> Check:
-        return Check(f"update.{name}", title, points, fn, explain=explain)
+    check = checks_of("update", explain)
     return [
         check("moves_parameters", "parameters move by -lr * gradient, in place", 1.5, check_moves_parameters),
         check("weight_decay", "weight decay included: 2 * wd * p in every gradient", 1, check_weight_decay),

@@ -89,6 +89,7 @@ PROBES: dict[str, Callable[..., Any]] = {fn.__name__: fn for fn in (
 
 # --- stage 03 and 00 probes
 from .adapters import canonical_parameters as _canonical_parameters  # noqa: E402 - kept in this section
+from .adapters import swapped_global  # noqa: E402 - kept in this section
 
 _MODULE_BOOKKEEPING = frozenset(vars(nn.Module()))  # _modules, _parameters, hooks...: nn.Module's own dicts
 
@@ -140,5 +141,62 @@ def cross_entropy_grads(module: nn.Module, x: torch.Tensor, y: torch.Tensor) -> 
     return {n: p.grad for n, p in module.named_parameters()}
 
 
+def _linear_from(weight: torch.Tensor, bias: torch.Tensor) -> nn.Module:
+    """A fresh nn.Linear holding copies of these parameters (the check's model, as notebook 0's `model`)."""
+    model = nn.Linear(weight.shape[1], weight.shape[0]).to(weight.dtype)
+    with torch.no_grad():
+        model.weight.copy_(weight)
+        model.bias.copy_(bias)
+    return model
+
+
+def _update_on(model: nn.Module, update: Any, x: torch.Tensor, y: torch.Tensor, lr: float,
+               hook: Callable[[int], Callable[[torch.Tensor], None]]) -> Any:
+    """update(x, y, lr) with the notebook's global `model` swapped for this one, a grad hook on each parameter."""
+    hooks = [p.register_post_accumulate_grad_hook(hook(i)) for i, p in enumerate(model.parameters())]
+    try:
+        with swapped_global(update, "model", model):
+            return call(update, x.clone(), y.clone(), lr)
+    finally:
+        for h in hooks:
+            h.remove()
+
+
+def update_step(update: Any, weight: torch.Tensor, bias: torch.Tensor, x: torch.Tensor, y: torch.Tensor,
+                lr: float, wd: float) -> dict:
+    """One call of the student's update on a fresh nn.Linear(weight, bias): parameters after, the grads backward
+    left (before any zeroing), what it returned, whether it changed parameters in place, the grads after, the
+    parameters no longer leaves requiring grad, and the notebook's global `wd` (or wd)."""
+    model = _linear_from(weight, bias)
+    versions = [p._version for p in model.parameters()]
+    grads: list = [None] * 2
+
+    def keep(i: int) -> Callable[[torch.Tensor], None]:
+        def hook(p: torch.Tensor) -> None:
+            grads[i] = None if p.grad is None else p.grad.detach().clone()
+        return hook
+    out = _update_on(model, update, x, y, lr, keep)
+    params = list(model.named_parameters())
+    value = getattr(update, "__globals__", {}).get("wd", wd)
+    return {"after": [p.detach().clone() for _, p in params], "grads": grads,
+            "returned": float(out) if isinstance(out, float) else out,
+            "in_place": any(p._version != v for (_, p), v in zip(params, versions)),
+            "grads_after": [None if p.grad is None else p.grad.detach().clone() for _, p in params],
+            "graph_nodes": [n for n, p in params if not (p.is_leaf and p.requires_grad) or p.grad_fn is not None],
+            "wd": float(value) if isinstance(value, (int, float)) and value > 0 else wd}
+
+
+def update_backward_ran(update: Any, weight: torch.Tensor, bias: torch.Tensor, x: torch.Tensor, y: torch.Tensor,
+                        lr: float) -> bool:
+    """Whether the student's update filled any p.grad before it failed (its error is the one being explained)."""
+    filled: list[bool] = []
+    try:
+        _update_on(_linear_from(weight, bias), update, x, y, lr, lambda i: lambda p: filled.append(True))
+    except Exception:  # noqa: BLE001 - the error being explained
+        pass
+    return bool(filled)
+
+
 PROBES.update({fn.__name__: fn for fn in (
-    call_off_cpu, canonical_shapes, copy_by_order, children, module_containers, cross_entropy_grads)})
+    call_off_cpu, canonical_shapes, copy_by_order, children, module_containers, cross_entropy_grads,
+    update_step, update_backward_ran)})
