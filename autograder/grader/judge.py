@@ -26,6 +26,8 @@ from ..student.checks import CHALLENGE_FILE, OBSERVATIONS_DIR, RESULT_PREFIX
 from ..student.checks.core import Report, StaleTape
 from ..student.checks.judge import judge, judged
 from ..student.checks.tape import MAX_TAPE_BYTES, load
+from .borrowing import borrowed, with_source_gate
+from .copies import without_solution_markers
 
 SEED_KEY = "course_challenge_seed"
 
@@ -95,6 +97,32 @@ def report_outputs(report: Report) -> list[NotebookNode]:
             new_output("execute_result", data={"text/plain": repr(score)}, execution_count=None)]
 
 
+def _source(cell: NotebookNode) -> str:
+    """A cell's source as one string."""
+    src = cell.get("source", "")
+    return "".join(src) if isinstance(src, list) else str(src)
+
+
+def answer_source(nb: NotebookNode, exercise: str) -> tuple[str, list[str]]:
+    """(the exercise's answer cell, every other code cell before it) as the student handed them in."""
+    cells: list[str] = []
+    for cell in nb.cells:
+        meta = cell.get("metadata", {}).get("nbgrader", {})
+        if cell.get("cell_type") != "code":
+            continue
+        if meta.get("solution") and meta.get("grade_id") == exercise:
+            return without_solution_markers(_source(cell)), cells
+        cells.append(_source(cell))
+    return "", cells
+
+
+def source_gated(report: Report, nb: NotebookNode) -> Report:
+    """The judge's report, failed on its required check when the answer cell's source borrows torch's answer."""
+    answer, cells = answer_source(nb, report.exercise)
+    found = borrowed(report.exercise, answer, cells)
+    return with_source_gate(report, found) if found and not report.integrity else report
+
+
 class JudgeObservations(NbGraderPreprocessor):
     """After Execute: judge each judged exercise's observations and make its hidden-test cell show that verdict."""
 
@@ -104,7 +132,7 @@ class JudgeObservations(NbGraderPreprocessor):
             exercise = hidden_test_exercise(cell)
             if exercise is None:
                 continue
-            report = judged_report(folder, exercise, seed)
+            report = source_gated(judged_report(folder, exercise, seed), nb)
             cell.outputs = report_outputs(report)
             self.log.info("judged %s: %s", exercise, report.headline())
         _clear(folder)
