@@ -16,6 +16,7 @@ from autograder.grader.pipeline import grade_submissions
 from autograder.grader.types import Limits
 from autograder.student.checks import judge as J
 from autograder.student.checks.tape import load, save
+from catalogue.observations import PLAIN, leaf_kinds
 from autograder.student.settings import solutions_dir
 from catalogue.linear_wrong import ForgotBias
 from solutions.iter1 import MyLinear as Reference1
@@ -55,21 +56,9 @@ def test_self_check_is_observe_then_judge_and_the_judge_runs_no_student_code() -
     report = J.judge(EX, observations, seed=7)
     assert not report.result(f"{EX}.forward").passed and "forgot to add the bias" in report.result(f"{EX}.forward").message, \
         f"Expected the judge to name the missing bias from the observations alone; got\n{report}"
-    kinds = {type(v).__name__ for v in _leaves(observations)}
-    assert kinds <= {"str", "int", "float", "bool", "NoneType", "Tensor"}, \
+    kinds = leaf_kinds(observations)
+    assert kinds <= PLAIN, \
         f"Expected observations to hold plain values only; got {sorted(kinds)}."
-
-
-def _leaves(value):
-    """Every leaf value of nested observations."""
-    if isinstance(value, dict):
-        for v in value.values():
-            yield from _leaves(v)
-    elif isinstance(value, (list, tuple)):
-        for v in value:
-            yield from _leaves(v)
-    else:
-        yield value
 
 
 def test_observations_of_another_challenge_score_zero_with_a_reason() -> None:

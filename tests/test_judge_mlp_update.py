@@ -12,6 +12,7 @@ import pytest
 
 from autograder.student.checks import judge as J
 from autograder.student.checks.tape import load, save
+from catalogue.observations import PLAIN, leaf_kinds
 
 ROOT = Path(__file__).resolve().parents[1]
 MLP = [pytest.param(e, marks=pytest.mark.mlp) for e in ("relu", "flatten", "simple_mlp")]
@@ -34,18 +35,6 @@ def _submission(exercise: str):
     return {"relu": mlp.ReLU, "flatten": mlp.Flatten, "simple_mlp": mlp.SimpleMLP}[exercise]
 
 
-def _leaves(value):
-    """Every leaf value of nested observations."""
-    if isinstance(value, dict):
-        for v in value.values():
-            yield from _leaves(v)
-    elif isinstance(value, (list, tuple)):
-        for v in value:
-            yield from _leaves(v)
-    else:
-        yield value
-
-
 @pytest.mark.parametrize("exercise", ALL)
 def test_the_reference_observed_and_judged_gets_full_marks(exercise: str) -> None:
     assert J.judged(exercise), f"Expected {exercise} to be judged (every check a generator); got unjudged."
@@ -53,8 +42,8 @@ def test_the_reference_observed_and_judged_gets_full_marks(exercise: str) -> Non
     report = J.judge(exercise, observations, seed=11)
     assert report.passed and report.score == report.max_score and not report.integrity, \
         f"Expected full marks for the reference from its observations; got\n{report}"
-    kinds = {type(v).__name__ for v in _leaves(observations)}
-    assert kinds <= {"str", "int", "float", "bool", "NoneType", "Tensor"}, \
+    kinds = leaf_kinds(observations)
+    assert kinds <= PLAIN, \
         f"Expected observations to hold plain values only; got {sorted(kinds)}."
 
 

@@ -34,18 +34,21 @@ def canonical_parameters(module: nn.Module) -> list[nn.Parameter]:
     return out
 
 
-def copy_by_order(src: nn.Module, dst: nn.Module) -> None:
-    """Copy src's parameters into dst by module order and shape, whatever dst calls them."""
-    want = canonical_parameters(src)
-    got = canonical_parameters(dst)
-    shapes_want = [tuple(p.shape) for p in want]
-    shapes_got = [tuple(p.shape) for p in got]
+def same_layout(shapes_want: list[tuple], shapes_got: list[tuple]) -> None:
+    """Fail readably when the student's parameters, in module order, are not shaped as the reference's."""
     if shapes_want != shapes_got:
         raise CheckFailure(f"parameters shaped {shapes_want} (in this order)", f"{shapes_got}",
                            "build layers in the order flatten, linear1, relu, linear2, each with "
                            "weight (out, in) and bias (out,)." if sorted(shapes_want) == sorted(shapes_got) else
                            "the layer sizes differ, not only their order: fix the sizes the structure check names "
                            "first.")
+
+
+def copy_by_order(src: nn.Module, dst: nn.Module) -> None:
+    """Copy src's parameters into dst by module order and shape, whatever dst calls them."""
+    want = canonical_parameters(src)
+    got = canonical_parameters(dst)
+    same_layout([tuple(p.shape) for p in want], [tuple(p.shape) for p in got])
     with torch.no_grad():
         for s, d in zip(want, got):
             d.copy_(s)

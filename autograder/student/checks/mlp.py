@@ -394,14 +394,7 @@ def check_mlp_own_modules(cls: Any) -> Q:
 def _copy_by_order(src: nn.Module, dst: Handle) -> Q:
     """Copy src's parameters into the student's module by module order and shape, whatever it calls them."""
     want = adapters.canonical_parameters(src)
-    shapes_want = [tuple(p.shape) for p in want]
-    shapes_got = [tuple(s) for s in (yield ask("canonical_shapes", dst))]
-    if shapes_want != shapes_got:
-        raise CheckFailure(f"parameters shaped {shapes_want} (in this order)", f"{shapes_got}",
-                           "build layers in the order flatten, linear1, relu, linear2, each with "
-                           "weight (out, in) and bias (out,)." if sorted(shapes_want) == sorted(shapes_got) else
-                           "the layer sizes differ, not only their order: fix the sizes the structure check names "
-                           "first.")
+    adapters.same_layout([tuple(p.shape) for p in want], [tuple(s) for s in (yield ask("canonical_shapes", dst))])
     yield ask("copy_by_order", dst, [p.detach().clone() for p in want])
 
 
