@@ -118,15 +118,15 @@ SOURCE_CHECK = "your own code, read from your answer cell"
 def with_source_gate(report: Report, found: str) -> Report:
     """The report with the exercise's required check failed for borrowing found in the source (0 points)."""
     message = (f"Expected the exercise written with tensor operations; got {found} in your answer cell. "
-               f"Hint: {found} is what this exercise builds: write it yourself.")
+               f"Hint: {found} is what you are building: write it yourself.")
     gates = [i for i, r in enumerate(report.results) if r.check.gate]
     if gates:
         check = report.results[gates[0]].check
-        report.results[gates[0]] = CheckResult(check, False, message, hint=f"{found} is what this exercise builds")
+        report.results[gates[0]] = CheckResult(check, False, message, hint=f"{found} is what you are building")
         if gates[0] < len(report.diagnoses):
             report.diagnoses[gates[0]] = check.id
     else:
         check = Check(f"{report.exercise}.own_code", SOURCE_CHECK, 0, lambda obj: None, gate=True)
-        report.results.insert(0, CheckResult(check, False, message, hint=f"{found} is what this exercise builds"))
+        report.results.insert(0, CheckResult(check, False, message, hint=f"{found} is what you are building"))
         report.diagnoses[:0] = [check.id] if report.diagnoses else []
     return report
