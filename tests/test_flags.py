@@ -77,3 +77,41 @@ def test_flags_name_the_answer_cell(tmp_path):
     path.write_text(json.dumps(nb))
     gid = cell["metadata"]["nbgrader"]["grade_id"]
     assert notebook_flags(path) == f"import ctypes (cell {gid})"
+
+
+# --- the constructs that zero the exercises graded after their cell (flags.reaching, grader/judge.py) ----------
+
+REACHING = [
+    "import autograder.student.checks.probes as p\np.PROBES['torch_calls'] = lambda *a, **k: []",
+    "import autograder.student.checks as c\nc.probes.PROBES.update(torch_calls=lambda *a, **k: [])",
+    "from autograder.student.checks import judge",
+    "import autograder.student.checks as c\nobject.__setattr__(c, 'grade', None)",
+    "import torch as T\nT.allclose = lambda *a, **k: True",
+    "import sys\nsys.modules['autograder.student.checks'] = None",
+]
+
+
+@pytest.mark.parametrize("source", [*(a for a, _ in ATTACKS), *REACHING])
+def test_every_attack_reaches_past_the_checks(source):
+    from autograder.grader.flags import reaching, roots_of
+    assert reaching(source, roots_of([source])), f"Expected this cell to zero the exercises after it:\n{source}"
+
+
+def test_no_released_or_reference_cell_reaches_past_the_checks():
+    from autograder.grader.flags import reaching, roots_of
+    found = []
+    for path in sorted(notebooks_dir().glob("*/*.ipynb")) + sorted(solutions_dir().glob("*/*.ipynb")):
+        sources = []
+        for cell in json.loads(path.read_text())["cells"]:
+            if cell["cell_type"] == "code":
+                sources.append("".join(cell["source"]))
+                hit = reaching(sources[-1], roots_of(sources))
+                found += [f"{path.name}: {hit}"] if hit else []
+    assert not found, f"Expected no cell the course ships to reach past the checks; got {found}."
+
+
+def test_honest_code_on_your_own_objects_does_not_reach():
+    from autograder.grader.flags import reaching, roots_of
+    for source in ("object.__setattr__(self, 'x', 1)", "sys.path.insert(0, '.')", "print(sys.stdout)",
+                   "setattr(self, 'w', 1)", "from autograder.student.checks import self_check"):
+        assert reaching(source, roots_of([source])) is None, f"Expected honest code not to reach: {source}"

@@ -28,6 +28,7 @@ from ..student.checks.judge import judge, judged
 from ..student.checks.tape import MAX_TAPE_BYTES, load
 from .borrowing import borrowed, with_source_gate
 from .copies import without_solution_markers
+from .flags import reaching, roots_of
 
 SEED_KEY = "course_challenge_seed"
 
@@ -123,16 +124,31 @@ def source_gated(report: Report, nb: NotebookNode) -> Report:
     return with_source_gate(report, found) if found and not report.integrity else report
 
 
+def reached(report: Report, where: str | None) -> Report:
+    """0 points for the exercise when a cell before its hidden test reaches past the checks (flags.reaching)."""
+    if where is None or report.integrity:
+        return report
+    return Report(report.exercise, integrity=f"{where} reaches past the course's checks, so the observations of "
+                  f"{report.exercise} cannot be trusted; remove that code and hand in again")
+
+
 class JudgeObservations(NbGraderPreprocessor):
     """After Execute: judge each judged exercise's observations and make its hidden-test cell show that verdict."""
 
     def preprocess(self, nb: NotebookNode, resources: dict) -> tuple[NotebookNode, dict]:
         folder, seed = _folder(resources), resources.get(SEED_KEY)
-        for cell in nb.cells:
+        first_reach: str | None = None   # the first cell so far whose code reaches past the checks
+        sources: list[str] = []
+        for number, cell in enumerate(nb.cells, 1):
             exercise = hidden_test_exercise(cell)
             if exercise is None:
+                if cell.get("cell_type") == "code" and first_reach is None:
+                    sources.append(_source(cell))
+                    found = reaching(sources[-1], roots_of(sources))
+                    label = cell.get("metadata", {}).get("nbgrader", {}).get("grade_id") or str(number)
+                    first_reach = found and f"{found} (cell {label})"
                 continue
-            report = source_gated(judged_report(folder, exercise, seed), nb)
+            report = reached(source_gated(judged_report(folder, exercise, seed), nb), first_reach)
             cell.outputs = report_outputs(report)
             self.log.info("judged %s: %s", exercise, report.headline())
         _clear(folder)

@@ -1,158 +1,186 @@
-"""Grader attacks (issue 13): cells that try to make a layer score what the checks would not give it.
+"""Grader attacks, written as a hostile student would (issues 13 and 22): cells that try to score what the layer does not.
 
-Each attack is an answer cell (MyLinear for 01_iter1's `linear_randn`) and a cell run after it, before
-the hidden tests. `run_in_kernel` plays them in a fresh Python process set up as the grading kernel is
-(checks imported first, the sealing hook holding a key, the fence armed), then runs the hidden-test cell
-and returns what nbgrader would record and what the cell printed; `course grade`'s own cross-check
-(autograder/grader/crosscheck.confirm_cell) then gives the final points and reason.
+Each attack is an answer cell for 01_iter1's `linear_randn` (MyLinear) and a cell placed right after it, before
+the hidden tests. `attack_notebook` builds the submission from the released notebook; tests/test_integrity_attacks.py
+grades every attack, and every answer without its trick, through the real `course grade` (the sandboxed kernel
+observes, the grader's process judges) and asserts that no attack gets more than its answer alone: 0 for one that
+borrows torch's layer or the answer key.
 """
 from __future__ import annotations
 
-import json
-import os
-import secrets
-import subprocess
-import sys
+import copy
 from dataclasses import dataclass
-from pathlib import Path
 
-from autograder.grader import crosscheck
-from autograder.grader.judge import judged_report
-from autograder.student.checks import CHALLENGE_FILE
-from autograder.student.checks.judge import judged
 from autograder.grader.democlass import (CLASS_HEAD, FAKE_CHECKS_MODULE, FAKE_IMPORT, GOOD_INIT, HIDDEN_ALIAS,
                                           READ_ANSWER_KEY, ZERO_FORWARD)
 
-ROOT = Path(__file__).resolve().parents[2]
 EXERCISE = "linear_randn"
-HIDDEN = f'from autograder.student.checks import grade\ngrade("{EXERCISE}", MyLinear)'
 STUB = CLASS_HEAD + "        raise NotImplementedError()\n"   # a student who wrote no layer
-NO_SEAL = "no valid seal"
-SEAL_SAYS = "seal says the grader was changed"
+BORROWING = {"alias", "answer-key", "borrowing"}   # these submit torch's layer or the reference: 0 for the exercise
 
 
 @dataclass(frozen=True)
 class Attack:
-    """One way a notebook might try to score what it did not earn, and the phrase its outcome must name."""
+    """One way a notebook might try to score what it did not earn."""
 
     name: str
-    kind: str     # the issue's class: fake-module, setattr, import-hook, answer-key, alias, key-theft, forgery
+    kind: str     # the class of attack (see KINDS)
     answer: str   # the answer cell
-    cell: str     # run after the answer cell, before the hidden tests
-    reason: str   # a phrase of the final reason (crosscheck) or of the cell's error
+    cell: str     # a cell run after the answer cell, before the hidden tests ("" for none)
+    reason: str = ""   # for a borrowing attack: a phrase the grade's reason must hold
 
 
-FORGED = ("import sys, types\n"
-          "def _grade(exercise, obj):\n"
-          "    print(f'[course seal] {exercise} 10.0000 ok ' + 'ab' * 32)\n"
-          "    return 10.0\n"
-          "fake = types.ModuleType('autograder.student.checks'); fake.grade = _grade\n"
-          "sys.modules['autograder.student.checks'] = fake")
-ASK_THE_HOOK = ("import sys, types\n"
-                "def _grade(exercise, obj):\n"
-                "    out = []\n"
-                "    sys.audit('mlp_course.seal', exercise, 10.0, out)\n"
-                "    print(*out)\n"
-                "    return 10.0\n"
-                "fake = types.ModuleType('autograder.student.checks'); fake.grade = _grade\n"
-                "sys.modules['autograder.student.checks'] = fake")
+# --- the grader's own objects, from the notebook's process (issue 13) ------------------------------------------
+FORGED_REPORT = ("print('PASS linear_randn: 10/10 points')\n"
+                 "print('[course result] linear_randn [{\"check\": \"linear_randn.forward\", \"passed\": true, "
+                 "\"points\": 10, \"max\": 10}]')")
 WRAP_GENUINE = ("import autograder.student.checks as c\n"
                 "_genuine = c.grade\n"
                 "c.__dict__['grade'] = lambda exercise, obj: (_genuine(exercise, obj), 10.0)[1]")
-SHADOW_BUILTIN = ("import builtins\n"
-                  "builtins.round = lambda x, n=None: 10.0")
-GC_KEY_HUNT = ("import gc\n"
-               "_closures = [o for o in gc.get_objects() if callable(o) and getattr(o, '__closure__', None)]")
-SWAP_CAPTURED_CHECKS = (  # edits the grader's own capture so that the "fresh" checks score everything 10
-    "import autograder.student.checks as c\n"
-    "_core = open(c.__file__.replace('__init__.py', 'core.py')).read().replace(\n"
-    "    'return 0.0 if self.gated or self.integrity else sum(r.score for r in self.results)', 'return 10.0')\n"
-    "_swapped = tuple((n, p, compile(_core, p, 'exec', dont_inherit=True) if n == 'core' else code)\n"
-    "                 for n, p, code in c._STATE.compiled)\n"
-    "object.__setattr__(c._STATE, 'compiled', _swapped)")
+SHADOW_BUILTIN = "import builtins\nbuiltins.round = lambda x, n=None: 10.0"
 RECODE_GRADE = ("import autograder.student.checks as c\n"
                 "c.grade.__code__ = (lambda exercise, obj: 10.0).__code__")
+# --- issue 22's classes, each tried against the observe/judge split ------------------------------------------
+FRAME_WALK = CLASS_HEAD + GOOD_INIT + (  # forward walks up into whatever called it and edits what it finds
+    "\n    def forward(self, x):\n"
+    "        import sys\n"
+    "        f = sys._getframe(1)\n"
+    "        while f is not None:\n"
+    "            for v in list(f.f_locals.values()):\n"
+    "                if isinstance(getattr(v, 'tape', None), list):\n"
+    "                    v.tape.clear()\n"
+    "                for name in ('passed', 'score'):\n"
+    "                    try:\n"
+    "                        object.__setattr__(v, name, True if name == 'passed' else 10.0)\n"
+    "                    except Exception:\n"
+    "                        pass\n"
+    "            f = f.f_back\n"
+    "        return torch.zeros(*x.shape[:-1], self.out_features)\n")
+STDOUT_REWRITE = ("import sys\n"
+                  "class _Out:\n"
+                  "    def __init__(self, real):\n"
+                  "        self.real = real\n"
+                  "    def write(self, s):\n"
+                  "        return self.real.write(s.replace('FAIL', 'PASS').replace(' 0/', ' 10/'))\n"
+                  "    def flush(self):\n"
+                  "        self.real.flush()\n"
+                  "sys.stdout = _Out(sys.stdout)")
+INIT_SUBCLASS = CLASS_HEAD + GOOD_INIT + (  # any class derived from the layer patches the module it is defined in
+    "\n    def __init_subclass__(cls, **kw):\n"
+    "        super().__init_subclass__(**kw)\n"
+    "        import sys\n"
+    "        module = sys.modules.get(cls.__module__)\n"
+    "        for name in ('close', 'identical', 'expect_close'):\n"
+    "            if hasattr(module, name):\n"
+    "                setattr(module, name, lambda *a, **k: True)\n"
+    "\n    def forward(self, x):\n        return torch.zeros(*x.shape[:-1], self.out_features)\n")
+GLOBALS_NO_CHALLENGE = ("from autograder.student.checks import grade as _g\n"   # grade() forgets the grader's challenge
+                        "_g.__globals__['_challenge'] = lambda: None")
+PATCH_DATACLASSES = ("import dataclasses\n"
+                     "_real = dataclasses.dataclass\n"
+                     "dataclasses.dataclass = lambda *a, **k: _real(*a, **{**k, 'frozen': False})")
+SIGNAL_HANDLER = ("import signal\n"
+                  "def _h(sig, frame):\n"
+                  "    f = frame\n"
+                  "    while f is not None:\n"
+                  "        for v in list(f.f_locals.values()):\n"
+                  "            if hasattr(v, 'passed'):\n"
+                  "                try:\n"
+                  "                    object.__setattr__(v, 'passed', True)\n"
+                  "                except Exception:\n"
+                  "                    pass\n"
+                  "        f = f.f_back\n"
+                  "signal.signal(signal.SIGALRM, _h)\n"
+                  "signal.setitimer(signal.ITIMER_REAL, 0.2, 0.2)")
+GC_CALLBACK = ("import gc\n"
+               "def _cb(phase, info):\n"
+               "    if phase == 'stop':\n"
+               "        for o in gc.get_objects():\n"
+               "            if type(o).__name__ == 'CheckResult':\n"
+               "                object.__setattr__(o, 'passed', True)\n"
+               "gc.callbacks.append(_cb)")
+LYING_TENSOR = CLASS_HEAD + GOOD_INIT + (  # forward returns a tensor whose comparisons always say "equal"
+    "\n    def forward(self, x):\n"
+    "        class _Liar(torch.Tensor):\n"
+    "            @classmethod\n"
+    "            def __torch_function__(cls, func, types, args=(), kwargs=None):\n"
+    "                if getattr(func, '__name__', '') in ('allclose', 'equal', 'isclose', 'assert_close'):\n"
+    "                    return True\n"
+    "                return super().__torch_function__(func, types, args, kwargs or {})\n"
+    "        return torch.zeros(*x.shape[:-1], self.out_features).as_subclass(_Liar)\n")
+PATCHED_TENSOR = ("torch.allclose = lambda *a, **k: True\n"
+                  "torch.Tensor.allclose = lambda *a, **k: True\n"
+                  "torch.equal = lambda *a, **k: True")
+DISABLED_DISPATCH = CLASS_HEAD + GOOD_INIT + (  # torch's linear with the call recorder switched off
+    "\n    def forward(self, x):\n"
+    "        with torch._C.DisableTorchFunction():\n"
+    "            return getattr(torch._C._nn, 'lin' + 'ear')(x, self.weight, self.bias)\n")
+JIT_SCRIPTED = ("@torch.jit.script\n"          # a compiled F.linear, which no Python-level recorder sees
+                "def _lin(x, w, b):\n"
+                "    return torch.nn.functional.linear(x, w, b)\n"
+                "MyLinear.forward = lambda self, x: _lin(x, self.weight, self.bias)")
+SQLITE_GRADEBOOK = ("import glob, sqlite3\n"
+                    "for _path in glob.glob('/**/*.db', recursive=True)[:50]:\n"
+                    "    try:\n"
+                    "        _con = sqlite3.connect(_path)\n"
+                    "        _con.execute('UPDATE grade_cell SET max_score = 0.001')\n"
+                    "        _con.execute('UPDATE grade SET auto_score = max_score')\n"
+                    "        _con.commit()\n"
+                    "    except Exception:\n"
+                    "        pass")
+BLIND_RECORDER = ("import autograder.student.checks.probes as _p\n"   # the call record says nothing, then borrow
+                  "_p.PROBES['torch_calls'] = lambda *a, **k: []\n"
+                  "_fl = torch.nn.functional.linear\n"
+                  "MyLinear.forward = lambda self, x: _fl(x, self.weight, self.bias)")
+ALIASED_PATCH = ("import autograder.student.checks as _c\n"          # the same through an alias and .update()
+                 "_c.probes.PROBES.update(torch_calls=lambda *a, **k: [])\n"
+                 "_fl = torch.nn.functional.linear\n"
+                 "MyLinear.forward = lambda self, x: _fl(x, self.weight, self.bias)")
 
 ATTACKS = [
-    Attack("fake checks module in sys.modules", "fake-module", ZERO_FORWARD, FAKE_CHECKS_MODULE, NO_SEAL),
+    Attack("fake checks module in sys.modules", "fake-module", ZERO_FORWARD, FAKE_CHECKS_MODULE),
     Attack("object.__setattr__ on the checks package", "setattr", ZERO_FORWARD,
-           "import autograder.student.checks as c\nobject.__setattr__(c, 'grade', lambda exercise, obj: 10.0)", NO_SEAL),
-    Attack("write into the package's __dict__", "setattr", ZERO_FORWARD,
-           "import autograder.student.checks as c\nc.__dict__['grade'] = lambda exercise, obj: 10.0", NO_SEAL),
-    Attack("wrap the genuine grade and return 10", "setattr", ZERO_FORWARD, WRAP_GENUINE, NO_SEAL),
-    Attack("replaced builtins.__import__", "import-hook", ZERO_FORWARD, FAKE_IMPORT, NO_SEAL),
-    Attack("replaced builtins.round", "import-hook", ZERO_FORWARD, SHADOW_BUILTIN, "builtins.round was replaced"),
+           "import autograder.student.checks as c\nobject.__setattr__(c, 'grade', lambda exercise, obj: 10.0)"),
+    Attack("wrap the genuine grade and return 10", "setattr", ZERO_FORWARD, WRAP_GENUINE),
+    Attack("replaced builtins.__import__", "import-hook", ZERO_FORWARD, FAKE_IMPORT),
+    Attack("replaced builtins.round", "import-hook", ZERO_FORWARD, SHADOW_BUILTIN),
+    Attack("replaces grade.__code__", "setattr", ZERO_FORWARD, RECODE_GRADE),
     Attack("reference source read with inspect.getsource and exec'd", "answer-key", STUB, READ_ANSWER_KEY,
-           "does not let notebook code read"),
-    Attack("torch's linear through a built-string getattr alias", "alias", HIDDEN_ALIAS, "", "F.linear"),
-    Attack("forged seal line", "forgery", ZERO_FORWARD, FORGED, NO_SEAL),
-    Attack("asks the sealing hook directly", "forgery", ZERO_FORWARD, ASK_THE_HOOK, SEAL_SAYS),
-    Attack("hunts the key with gc.get_objects", "key-theft", STUB, GC_KEY_HUNT + "\n" + FAKE_CHECKS_MODULE,
-           "does not allow gc.get_objects"),
-    Attack("swaps the grader's captured checks for edited ones", "setattr", ZERO_FORWARD, SWAP_CAPTURED_CHECKS,
-           SEAL_SAYS),
-    Attack("replaces grade.__code__", "setattr", STUB, RECODE_GRADE, "replace a function's __code__"),
+           "linear_randn"),
+    Attack("torch's linear through a built-string getattr alias", "alias", HIDDEN_ALIAS, "", "linear_randn"),
+    Attack("prints a forged report", "forgery", ZERO_FORWARD, FORGED_REPORT),
+    Attack("forward walks the callers' frames", "frames", FRAME_WALK, ""),
+    Attack("sys.stdout rewrites FAIL to PASS", "stdout", ZERO_FORWARD, STDOUT_REWRITE),
+    Attack("__init_subclass__ patches the checks' module", "subclass", INIT_SUBCLASS, ""),
+    Attack("grade.__globals__ forgets the challenge", "globals", ZERO_FORWARD, GLOBALS_NO_CHALLENGE),
+    Attack("patched dataclasses", "stdlib-patch", ZERO_FORWARD, PATCH_DATACLASSES),
+    Attack("signal handler edits results", "signal", ZERO_FORWARD, SIGNAL_HANDLER),
+    Attack("gc.callbacks edits results", "gc", ZERO_FORWARD, GC_CALLBACK),
+    Attack("a tensor subclass whose comparisons lie", "lying-compare", LYING_TENSOR, ""),
+    Attack("patched torch.allclose and Tensor.allclose", "lying-compare", ZERO_FORWARD, PATCHED_TENSOR),
+    Attack("F.linear under DisableTorchFunction", "borrowing", DISABLED_DISPATCH, "", "linear_randn"),
+    Attack("F.linear compiled with torch.jit.script", "borrowing", ZERO_FORWARD, JIT_SCRIPTED, "linear_randn"),
+    Attack("sqlite3 rewrites every gradebook it finds", "gradebook", ZERO_FORWARD, SQLITE_GRADEBOOK),
+    Attack("blinds the call recorder, then borrows F.linear", "borrowing", ZERO_FORWARD, BLIND_RECORDER,
+           "linear_randn"),
+    Attack("blinds the recorder through an alias and .update()", "borrowing", ZERO_FORWARD, ALIASED_PATCH,
+           "linear_randn"),
 ]
+KINDS = {"fake-module", "setattr", "import-hook", "answer-key", "alias", "forgery", "frames", "stdout", "subclass",
+         "globals", "stdlib-patch", "signal", "gc", "lying-compare", "borrowing", "gradebook"}
 CORRECT = CLASS_HEAD + GOOD_INIT + (
     "\n    def forward(self, x):\n"
     "        if x.shape[-1] != self.in_features:\n"
     "            raise ValueError(f'expected {self.in_features} features')\n"
     "        return x @ self.weight.T + self.bias\n")
 
-KERNEL = r'''
-import contextlib, io, json, os, sys, traceback
-real_stdout = os.fdopen(os.dup(1), "w")
-import autograder.student.checks                                   # the kernel's preimport: capture before student code
-from autograder.grader.seal import install_sealer_from_env
-from autograder.grader import kernel
-install_sealer_from_env(autograder.student.checks._STATE)
-kernel.arm(os.getcwd())
-cells, ns, errors = json.loads(sys.argv[1]), {"__name__": "__main__"}, []
-for source in cells[:-1]:
-    try:
-        exec(compile(source, "<cell>", "exec"), ns)
-    except BaseException as e:
-        errors.append(f"{type(e).__name__}: {e}")
-buf = io.StringIO()
-recorded = 0.0
-with contextlib.redirect_stdout(buf):
-    try:
-        *body, last = cells[-1].strip().splitlines()
-        exec(compile("\n".join(body), "<hidden>", "exec"), ns)
-        recorded = float(eval(compile(last, "<hidden>", "eval"), ns))
-    except BaseException as e:
-        errors.append(f"hidden: {type(e).__name__}: {e}")
-real_stdout.write(json.dumps({"recorded": recorded, "text": buf.getvalue(), "errors": errors}))
-real_stdout.flush()
-'''
 
-
-def run_in_kernel(answer: str, cell: str, workdir: Path, timeout_s: float = 300,
-                  seed: int | None = None) -> tuple[float, str, list[str], bytes]:
-    """(recorded points, hidden cell's output, cell errors, key) of one notebook played in a kernel-like process.
-
-    With a seed, a challenge is left next to the notebook first, as the grader's WriteChallenge does: judged
-    exercises then only write observations, which `decide` judges outside the process.
-    """
-    key = secrets.token_bytes(32)
-    key_file = workdir / "seal.key"
-    key_file.write_bytes(key)
-    if seed is not None:
-        (workdir / CHALLENGE_FILE).write_text(json.dumps({"seed": seed}))
-    env = dict(os.environ, GRADING_SEAL_FILE=str(key_file), PYTHONPATH=str(ROOT), OMP_NUM_THREADS="1")
-    cells = ["import torch\nfrom torch import nn\nimport torch.nn.functional as F\nimport math", answer, cell, HIDDEN]
-    proc = subprocess.run([sys.executable, "-c", KERNEL, json.dumps(cells)], cwd=workdir, env=env,
-                          capture_output=True, text=True, timeout=timeout_s)
-    if proc.returncode != 0 or not proc.stdout.strip():
-        raise RuntimeError(f"the kernel-like process failed (exit {proc.returncode}): {proc.stderr[-2000:]}")
-    out = json.loads(proc.stdout)
-    assert not key_file.exists(), "Expected the kernel to delete the key file before any student code."
-    return out["recorded"], out["text"], out["errors"], key
-
-
-def decide(exercise: str, recorded: float, text: str, key: bytes, workdir: Path, seed: int) -> tuple[float, str]:
-    """(points, reason) as `course grade` decides them: the judge for a judged exercise, else the seal."""
-    if judged(exercise):
-        report = judged_report(workdir, exercise, seed)
-        return float(round(report.score, 4)), report.integrity or report.headline()
-    return crosscheck.confirm_cell(exercise, recorded, text, key)
+def attack_notebook(release: dict, answer: str, cell: str = "") -> dict:
+    """The released notebook with the answer cell replaced and, when given, a cell of the student's right after it."""
+    nb = copy.deepcopy(release)
+    at = next(i for i, c in enumerate(nb["cells"]) if c["metadata"].get("nbgrader", {}).get("grade_id") == EXERCISE)
+    nb["cells"][at]["source"] = answer
+    if cell:
+        nb["cells"].insert(at + 1, {"cell_type": "code", "execution_count": None, "id": f"attack-{at}",
+                                    "metadata": {}, "outputs": [], "source": cell})
+    return nb
