@@ -35,7 +35,7 @@ FORGOT_BIAS = ("import torch\nfrom torch import nn\n\n\nclass MyLinear(nn.Module
                "        return x @ self.weight.T\n")
 # While the checks observe, walk up their frames and mark every result passed; after every cell, print a
 # PASS report and display 10.0, as if the hidden test had said so.
-FORGER = FORGOT_BIAS.replace("        return x @ self.weight.T\n", (
+WALKER = FORGOT_BIAS.replace("        return x @ self.weight.T\n", (
     "        import sys\n        f = sys._getframe(1)\n"
     "        while f is not None:\n"
     "            for k, v in list(f.f_locals.items()):\n"
@@ -43,7 +43,8 @@ FORGER = FORGOT_BIAS.replace("        return x @ self.weight.T\n", (
     "                    try: v.passed = True\n"
     "                    except Exception: pass\n"
     "            f = f.f_back\n"
-    "        return x @ self.weight.T\n")) + (
+    "        return x @ self.weight.T\n"))
+FORGER = FORGOT_BIAS + (   # prints and displays a forged report after every cell, the hidden tests' too
     "\nfrom IPython import get_ipython\nfrom IPython.display import display\n"
     "def _forge(result):\n"
     "    print('PASS linear_randn: 10 / 10 points')\n"
@@ -92,11 +93,11 @@ def test_an_observations_file_that_would_run_code_is_refused() -> None:
 
 @pytest.fixture(scope="module")
 def graded(tmp_path_factory) -> Path:
-    """Two notebooks graded by `course grade`: the same wrong layer, plain and with the forgeries."""
+    """Three notebooks graded by `course grade`: the same wrong layer, plain, forging its output, walking frames."""
     base = tmp_path_factory.mktemp("judge")
     (base / "class").mkdir()
     ref = json.loads((solutions_dir() / A / f"{A}.ipynb").read_text())
-    for name, answer in (("plain", FORGOT_BIAS), ("forger", FORGER)):
+    for name, answer in (("plain", FORGOT_BIAS), ("forger", FORGER), ("walker", WALKER)):
         nb = json.loads(json.dumps(ref))
         cell = next(c for c in nb["cells"] if c["metadata"].get("nbgrader", {}).get("solution") and c["cell_type"] == "code")
         cell["source"] = answer
@@ -110,6 +111,9 @@ def test_a_notebook_that_forges_its_report_or_walks_the_checks_frames_gets_the_l
         rows = {r["student"]: r for r in csv.DictReader(f)}
     assert rows["plain"]["score"] == rows["forger"]["score"] and float(rows["plain"]["score"]) < 10, \
         f"Expected the forger to get exactly the plain wrong layer's points; got {rows}."
+    assert float(rows["walker"]["score"]) <= float(rows["plain"]["score"]) and \
+        rows["walker"]["reason"].startswith("integrity: sys._getframe (cell linear_randn)"), \
+        f"Expected the frame walker to get no more than the plain layer, named by its sys._getframe; got {rows}."
     assert rows["forger"]["max_score"] == "10"
     nb = json.loads((graded / "autograded" / "forger" / A / f"{A}.ipynb").read_text())
     hidden = next(c for c in nb["cells"] if c["metadata"].get("nbgrader", {}).get("grade_id") == f"{EX}_tests")

@@ -189,7 +189,7 @@ def course(*args: str) -> subprocess.CompletedProcess:
     return subprocess.run([COURSE, *args], cwd=ROOT, capture_output=True, text=True)
 
 
-# What differs between two runs of the same notebook: timings, dates, and the per-run seal key's signatures.
+# What differs between two runs of the same notebook: timings, dates, and 64-hex-digit digests.
 TIMING = re.compile(r"\d+(\.\d+)?\s?(s|seconds)\b|\d{4}-\d\d-\d\d[ T][\d:.]+|'\w*seconds': [\d.e-]+|\b[0-9a-f]{64}\b")
 
 

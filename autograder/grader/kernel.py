@@ -2,12 +2,11 @@
 
 Before any student code runs it (1) imports the course's own modules, so hidden tests keep working,
 (2) caps the kernel's address space (RLIMIT_AS) and CPU time, (3) cuts the network (a fresh network
-namespace where the OS allows it), (4) registers the sealing hook that holds this submission's key
-(autograder/grader/seal.py) and deletes the key file, and (5) arms a Python audit hook that refuses
-to read the instructor's files, to write outside the notebook's folder, to start programs or to
-connect out.
-It is a Python-level fence against accidents and casual cheating, not a security boundary: see
-the README's grading section (ctypes and C extensions can step around an audit hook).
+namespace where the OS allows it), and (4) arms a Python audit hook, the fence, that refuses to read
+the instructor's files, to write outside the notebook's folder, to start programs or to connect out.
+The boundary is bubblewrap around this kernel (sandbox.py); the fence is what remains where bwrap cannot
+run, a Python-level guard against accidents and casual cheating (C code such as sqlite3 or ctypes steps
+around an audit hook). No grade is decided in this kernel: the grader judges its observations (judge.py).
 """
 from __future__ import annotations
 
@@ -32,18 +31,12 @@ WRITE_FLAGS = os.O_WRONLY | os.O_RDWR | os.O_CREAT | os.O_APPEND | os.O_TRUNC
 PATH_EVENTS = {"os.remove", "os.rename", "os.rmdir", "os.mkdir", "os.chmod", "os.chown",
                "os.symlink", "os.link", "os.truncate", "os.utime", "shutil.rmtree", "shutil.move"}
 EXEC_EVENTS = {"subprocess.Popen", "os.system", "os.exec", "os.posix_spawn", "os.spawn", "pty.spawn"}
-# Ways to reach objects the grader holds (the sealing hook's key) from notebook code: refused.
-INTROSPECTION_EVENTS = {"gc.get_objects", "gc.get_referrers", "gc.get_referents", "sys.settrace", "sys.setprofile",
-                        "sys._current_frames", "ctypes.string_at", "ctypes.wstring_at", "ctypes.cdata",
-                        "ctypes.PyObj_FromPtr"}
 
 
-def sandbox_env(memory_mb: int, cpu_s: int, deny: tuple[str, ...], tmp: str, key_file: str) -> dict[str, str]:
-    """The environment that configures this kernel: memory and CPU caps, denied folders, network, temp folder,
-    and the file holding the seal key (read and deleted at start-up, integrity/seal.py)."""
-    from autograder.grader.seal import ENV_KEY_FILE
+def sandbox_env(memory_mb: int, cpu_s: int, deny: tuple[str, ...], tmp: str) -> dict[str, str]:
+    """The environment that configures this kernel: memory and CPU caps, denied folders, network, temp folder."""
     return {ENV_MEMORY_MB: str(memory_mb), ENV_CPU_S: str(cpu_s), ENV_NET: "namespace",
-            ENV_DENY: os.pathsep.join(deny), ENV_TMP: tmp, ENV_KEY_FILE: key_file}
+            ENV_DENY: os.pathsep.join(deny), ENV_TMP: tmp}
 
 
 def write_kernelspec(folder: Path) -> Path:
@@ -156,16 +149,8 @@ class Fence:
             raise PermissionError("the grader does not let notebook code start other programs")
         elif event in ("socket.connect", "socket.sendto") and not _loopback(args[1]):
             raise PermissionError("the grader does not let notebook code use the network")
-        elif event == "sys.addaudithook" or event == "ctypes.dlopen" or event in INTROSPECTION_EVENTS:
+        elif event == "sys.addaudithook" or event == "ctypes.dlopen":   # what would step around this fence
             raise PermissionError(f"the grader does not allow {event} in notebook code")
-        elif event == "object.__setattr__" and len(args) > 1 and args[1] == "__code__" and _grader_owned(args[0]):
-            raise PermissionError("the grader does not let notebook code replace a function's __code__")
-
-
-def _grader_owned(fn: object) -> bool:
-    """True for a function defined by the course's own package (libraries may rewrite their own __code__)."""
-    module = getattr(fn, "__module__", None)
-    return type(module) is str and module.split(".")[0] == "autograder"
 
 
 def _loopback(address: object) -> bool:
@@ -230,9 +215,6 @@ def main(argv: list[str] | None = None) -> None:
     app = IPKernelApp.instance()
     app.initialize(argv + ["--HistoryManager.enabled=False"])
     limit_resources()
-    from autograder.student.checks import _STATE
-    from autograder.grader.seal import install_sealer_from_env
-    install_sealer_from_env(_STATE)  # the key file is read and deleted before any student code
     arm(os.path.realpath(os.getcwd()))
     app.start()
 

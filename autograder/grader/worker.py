@@ -15,7 +15,7 @@ import psutil
 from ..student.settings import course_root
 from .subprocess_env import venv_env
 from .collect import id_problem, printable_id
-from . import crosscheck
+from . import details
 from .kernel import sandbox_env
 from .run_one import AUTOGRADED
 from .types import Job, Limits, Result
@@ -26,9 +26,7 @@ FEEDBACK_S = 300  # seconds allowed for the feedback HTML once the notebook has 
 
 def _env(job: Job, tmp: str) -> dict[str, str]:
     """What the grading process and its kernel inherit: the sandbox's contract and one thread count."""
-    key_file = str(job.work / crosscheck.KEY_FILE)
-    return venv_env() | sandbox_env(job.limits.memory_mb, job.limits.notebook_timeout_s * 2, job.deny, tmp,
-                                    key_file) | {
+    return venv_env() | sandbox_env(job.limits.memory_mb, job.limits.notebook_timeout_s * 2, job.deny, tmp) | {
         "JUPYTER_PATH": str(job.work.parent), "MPLBACKEND": "Agg", "PYTHONHASHSEED": "0",
         "OMP_NUM_THREADS": str(job.threads), "MKL_NUM_THREADS": str(job.threads)}
 
@@ -181,7 +179,6 @@ def grade_one(job: Job) -> Result:
         blank.reason = problem or verdict.reason
     else:
         _stage(job, verdict.notebook)
-        key = crosscheck.write_key(job.work)  # read and deleted by the kernel before student code
         code, log = _run_one(job)
         (job.out / "logs").mkdir(parents=True, exist_ok=True)
         (job.out / "logs" / f"{s}__{a}.log").write_text(log)
@@ -189,15 +186,13 @@ def grade_one(job: Job) -> Result:
         if not (job.work / AUTOGRADED).exists() or not autograded.exists():
             blank.status, blank.reason = "error", _explain(log, code, job.limits)
         else:
-            recorded, score, total = _read_grades(job)
-            points, integrity = crosscheck.confirm(autograded, recorded, key)
-            score -= sum(recorded.values()) - sum(points.values())
-            notes = integrity + verdict.repaired + verdict.notes + _execution_notes(autograded, job.limits)
-            checks = crosscheck.check_details(autograded, points)
-            notes += [why for why in [crosscheck.first_mistake(checks, points, cells)] if why and not notes]
+            points, score, total = _read_grades(job)
+            notes = details.integrity_notes(autograded, points) + verdict.repaired + verdict.notes + \
+                _execution_notes(autograded, job.limits)
+            checks = details.check_details(autograded, points)
+            notes += [why for why in [details.first_mistake(checks, points, cells)] if why and not notes]
             blank = Result(s, a, "graded", score, total, points, "; ".join(notes), checks=checks)
             _copy_outputs(job)
-            crosscheck.mark_feedback(job.out / "feedback" / s / a, [k for k in points if points[k] != recorded[k]])
         shutil.rmtree(job.work, ignore_errors=True)
     blank.seconds = time.perf_counter() - start
     return blank

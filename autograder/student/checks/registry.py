@@ -4,8 +4,7 @@ from __future__ import annotations
 from typing import Callable
 
 from . import backdrop, backprop, iter1, iter2, mlp, optimizer
-from .compare import restore_genuine  # noqa: F401 - used by check_report on a fresh copy
-from .core import Check, run_checks  # noqa: F401 - idem
+from .core import Check
 
 EXERCISES: dict[str, Callable[[], list[Check]]] = {
     "update": backdrop.update_checks,
