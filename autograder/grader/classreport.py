@@ -1,7 +1,7 @@
 """What the class got wrong: report.html and mistakes.csv from the named mistakes of every graded notebook.
 
 Built from results.json (written beside grades.csv by `course grade` and `course merge`): the points come
-from the gradebook and the seals, the mistakes from the per-check results grade() printed, kept only where
+from the gradebook (where the judge set them), the mistakes from the per-check results grade() printed, kept only where
 they add up to those points. Every text the page shows is escaped: a diagnosis may quote student code.
 Student ids appear only here, in the instructor's report, never in a student's feedback.
 """

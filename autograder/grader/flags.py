@@ -1,8 +1,9 @@
 """The `flags` column of grades.csv: code in a submission's answer cells that hides what it calls or reaches for
 the grader, read from the source (AST) in the grader's own process; no student code runs here.
 
-An honest submission has no flags. A flag does not change the score: like `similarity`, it tells the
-instructor where to look. Each flag names the construct and the answer cell (its nbgrader grade_id).
+An honest submission has no flags. Most flags only tell the instructor where to look, like `similarity`; the
+ones `reaches` names (frames, globals, dispatch, the grader's inside, patches of torch or the course) zero the
+judged exercises graded after their cell (judge.py). Each flag names the construct and its cell.
 """
 from __future__ import annotations
 

@@ -186,7 +186,10 @@ def grade_one(job: Job) -> Result:
         if not (job.work / AUTOGRADED).exists() or not autograded.exists():
             blank.status, blank.reason = "error", _explain(log, code, job.limits)
         else:
-            points, score, total = _read_grades(job)
+            recorded, _, _ = _read_grades(job)
+            # The maxima are the release's (the template's), never the job's gradebook, which ran beside the kernel.
+            points = {k: min(recorded.get(k, 0.0), top) for k, top in cells.items()}
+            score = sum(points.values())
             notes = details.integrity_notes(autograded, points) + verdict.repaired + verdict.notes + \
                 _execution_notes(autograded, job.limits)
             checks = details.check_details(autograded, points)
