@@ -3,6 +3,10 @@
 Each layer is driven through its own `forward(*args)` and `bwd(out, *args)`, so a layer's grade does
 not depend on the student's `Module`; `Model` is driven with the checks' own autograd-backed layers,
 so its grade does not depend on the student's layers. Nothing here imports the reference solutions.
+
+Judged (tape.py): every check is a generator that asks the student's classes through the probes of
+probes_backprop.py (forward and bwd run there, in the student's process, and come back as tensors and .g
+values); autograd's gradients, the comparisons, the diagnoses and the points are all computed here.
 """
 from __future__ import annotations
 
@@ -13,9 +17,13 @@ from typing import Any, Callable, Sequence
 import torch
 from torch import nn
 
-from . import adapters, source
+from . import asks
+from .asks import Q
 from .compare import close, identical, max_diff
 from .core import Check, CheckFailure
+# Importing probes_backprop registers the probes these checks ask; run_bwd drives a live layer (the tests use it).
+from .probes_backprop import run_bwd  # noqa: F401
+from .tape import Handle, ask
 
 DTYPE = torch.float64
 LIN_SHAPES = [(8, 784, 50), (1, 3, 2), (4, 5, 3)]   # (batch, in, out): MNIST-sized, batch 1, small
@@ -57,12 +65,15 @@ def autograd_vjp(fn: Callable[..., torch.Tensor], inputs: Sequence[torch.Tensor]
     return list(_genuine_grad()(out, leaves, grad_out, allow_unused=True))
 
 
-def _g_of(t: Any, name: str, hint: str) -> torch.Tensor:
-    """The `.g` a bwd stored on `t`, failing readably when it is missing or not a tensor."""
-    g = getattr(t, "g", None)
+def _type_name(value: Any) -> str:
+    """The type name of an answer: the student's class name for a handle."""
+    return value.name.rsplit(".", 1)[-1] if isinstance(value, Handle) else type(value).__name__
+
+
+def _g_of(g: Any, name: str, hint: str) -> torch.Tensor:
+    """The `.g` a bwd stored (as the probe saw it), failing readably when it is missing or not a tensor."""
     if not isinstance(g, torch.Tensor):
-        raise CheckFailure(f"{name} (a tensor) set by bwd", "no .g attribute" if g is None else type(g).__name__,
-                           hint)
+        raise CheckFailure(f"{name} (a tensor) set by bwd", "no .g attribute" if g is None else _type_name(g), hint)
     return g
 
 
@@ -83,59 +94,64 @@ def expect_grad(name: str, got: torch.Tensor, want: torch.Tensor, hint: str,
                        f"max difference {max_diff(got, want):.3g}", hint)
 
 
-def run_bwd(layer: Any, inputs: Sequence[torch.Tensor], out_g: torch.Tensor | None,
-            seed: int = 0) -> torch.Tensor:
-    """Call layer.forward(*inputs), set out.g (unless None: a loss) and call layer.bwd(out, *inputs); return out."""
-    out = adapters.call(layer.forward, *inputs)
-    if not isinstance(out, torch.Tensor):
-        raise CheckFailure("forward to return a tensor", type(out).__name__, "return the result of forward.")
-    if out_g is not None:
-        out.g = out_g
-    adapters.call(layer.bwd, out, *inputs)
-    return out
+def bwd_pass(cls: Handle, params: list, inputs: list, out_g: torch.Tensor | None, earlier: tuple | None = None,
+             after: bool = False) -> Q:
+    """The student's cls(*params) run forward(*inputs), out.g = out_g (unless None: a loss), bwd(out, *inputs), in
+    the student's process (probes_backprop.bwd_pass): what came out, failing when forward returns no tensor."""
+    seen = yield ask("bwd_pass", cls, params, inputs, out_g, earlier, after)
+    if not seen["ran"]:
+        raise CheckFailure("forward to return a tensor", _type_name(seen["out"]), "return the result of forward.")
+    return seen
 
 
-def build(cls: Any, *args: Any) -> Any:
-    """Instantiate a student's layer class (plain Python classes are fine: no nn.Module needed)."""
-    if not isinstance(cls, type):
-        raise CheckFailure("a class (pass the class itself, without ())", type(cls).__name__,
-                           "call self_check with the class name.")
-    return cls(*args)
+def _is_class(value: Any) -> bool:
+    """A handle for a class."""
+    return isinstance(value, Handle) and value.kind == "class"
 
 
-def _classes(obj: Any, names: Sequence[str]) -> list[type]:
+def _name(cls: Handle) -> str:
+    """The class's own name (its __name__)."""
+    return cls.name.rsplit(".", 1)[-1]
+
+
+def _classes(obj: Any, names: Sequence[str]) -> Q:
     """Unpack a class or a tuple of classes (e.g. (Relu, Sigmoid)), failing readably."""
-    classes = list(obj) if isinstance(obj, (tuple, list)) else [obj]
-    if len(classes) != len(names) or not all(isinstance(c, type) for c in classes):
+    is_sequence = isinstance(obj, Handle) and (obj.derives("builtins.tuple") or obj.derives("builtins.list"))
+    classes = list((yield ask("items", obj))) if is_sequence else [obj]
+    if len(classes) != len(names) or not all(_is_class(c) for c in classes):
         want = ", ".join(names)
-        raise CheckFailure(f"the class{'es' if len(names) > 1 else ''} {want}", repr(obj)[:80],
+        raise CheckFailure(f"the class{'es' if len(names) > 1 else ''} {want}", (yield ask("describe", obj))[:80],
                            f"call the check with ({want}) (the classes themselves, without ()).")
     return classes
 
 
-def _not_reference(*classes: type) -> None:
+def _not_reference(*classes: Handle) -> None:
     """Fail for the course's reference solution."""
     for cls in classes:
-        origin = adapters.reference_origin(cls)
+        origin = asks.reference_origin(cls)
         if origin:
             raise CheckFailure("your own class", f"the course's reference {origin}",
                                "write bwd yourself instead of importing the solution.")
 
 
-def _by_hand(classes: Sequence[type], drive: Callable[[], None]) -> None:
-    """Gate: bwd is written by hand: no autograd in its code and no autograd call while it runs."""
+def _by_hand(classes: Sequence[Handle], runs: Sequence[tuple]) -> Q:
+    """Gate: bwd is written by hand: no autograd in its code and no autograd call while it runs.
+
+    runs: per class, (params, inputs, out_g) of one forward and bwd; an error stops the runs (it is no evidence
+    of autograd: the check it concerns reports it).
+    """
     _not_reference(*classes)
     for cls in classes:
-        used = source.source_uses(cls, AUTOGRAD_SOURCE)
+        used = yield ask("source_match", cls, AUTOGRAD_SOURCE)
         if used:
-            raise CheckFailure(f"{cls.__name__}'s gradients written by hand", f"`{used}` in its code",
+            raise CheckFailure(f"{_name(cls)}'s gradients written by hand", f"`{used}` in its code",
                                "compute .g with tensor operations: autograd is what you are building.")
-    import torch.autograd as autograd_module
-    with adapters.record_calls([(autograd_module, "_engine_run_backward")]) as seen:
-        try:
-            drive()
-        except Exception:  # noqa: BLE001 - an error is no evidence of autograd: the check it concerns reports it
-            pass
+    seen = 0
+    for cls, (params, inputs, out_g) in zip(classes, runs):
+        found = yield ask("engine_calls", cls, params, inputs, out_g)
+        seen += found["calls"]
+        if found["stopped"]:
+            break
     if seen:
         raise CheckFailure("gradients written by hand", "a call to autograd's engine during bwd",
                            "compute .g with tensor operations, not .backward() or torch.autograd.grad.")
@@ -143,31 +159,12 @@ def _by_hand(classes: Sequence[type], drive: Callable[[], None]) -> None:
 
 # ---- Module -------------------------------------------------------------------------------------
 
-def _subclass(cls: Any, name: str, forward: Callable[..., Any], bwd: Callable[..., Any]) -> type:
-    """A small layer built on the student's Module, with the checks' own forward and bwd."""
-    if not isinstance(cls, type):
-        raise CheckFailure("a class (pass Module itself)", type(cls).__name__, "call self_check with Module, without ().")
-    return type(name, (cls,), {"forward": forward, "bwd": bwd})
-
-
-def _recording_layers(cls: type) -> tuple[type, type, list[tuple]]:
-    """Double (one input) and Add (two inputs) on the student's Module; bwd calls are recorded."""
-    calls: list[tuple] = []
-
-    def double_bwd(self: Any, out: torch.Tensor, inp: torch.Tensor) -> None:
-        calls.append((out, inp))
-        if hasattr(out, "g") and isinstance(inp, torch.Tensor):
-            inp.g = 2 * out.g
-
-    def add_bwd(self: Any, out: torch.Tensor, a: torch.Tensor, b: torch.Tensor) -> None:
-        calls.append((out, a, b))
-        if hasattr(out, "g"):
-            a.g, b.g = out.g.clone(), out.g.clone()
-    # Named after the student's class: an error message names only what the student wrote.
-    double_bwd.__qualname__ = add_bwd.__qualname__ = f"{cls.__name__}.bwd"
-    double = _subclass(cls, cls.__name__, lambda self, inp: 2 * inp, double_bwd)
-    add = _subclass(cls, cls.__name__, lambda self, a, b: a + b, add_bwd)
-    return double, add, calls
+def _module_class(cls: Any) -> Q:
+    """The student's Module, on which the probes build small layers with the checks' own forward and bwd."""
+    if not _is_class(cls):
+        yield ask("get", cls, "__name__")  # the layers are named after it: an object without a name fails here
+        raise CheckFailure("a class (pass Module itself)", _type_name(cls), "call self_check with Module, without ().")
+    return cls
 
 
 def value_summary(value: Any) -> str:
@@ -175,17 +172,19 @@ def value_summary(value: Any) -> str:
     if isinstance(value, torch.Tensor):
         return f"a tensor shaped {tuple(value.shape)}"
     if isinstance(value, (list, tuple)):
-        return f"a {type(value).__name__} of {len(value)}: " + ", ".join(type(v).__name__ for v in value[:6])
-    return f"{type(value).__name__}" if value is not None else "None"
+        return f"a {type(value).__name__} of {len(value)}: " + ", ".join(_type_name(v) for v in value[:6])
+    return f"{_type_name(value)}" if value is not None else "None"
 
 
-def check_module_call(cls: Any) -> None:
+def check_module_call(cls: Any) -> Q:
     """m(*args) returns forward(*args), for one and for two inputs."""
-    double, add, calls = _recording_layers(cls)
+    cls = yield from _module_class(cls)
     x, a, b = rand(3, 4, seed=1), rand(3, 4, seed=2), rand(3, 4, seed=3)
-    for what, layer, args, want in (("m(x) for a subclass whose forward is 2 * x", double(), (x,), 2 * x),
-                                    ("m(a, b) for a subclass whose forward is a + b", add(), (a, b), a + b)):
-        got = adapters.call(layer, *args)
+    calls = 0
+    for what, kind, args, want in (("m(x) for a subclass whose forward is 2 * x", "double", (x,), 2 * x),
+                                   ("m(a, b) for a subclass whose forward is a + b", "add", (a, b), a + b)):
+        seen = yield ask("module_call", cls, kind, *args)
+        got, calls = seen["out"], calls + seen["bwd_calls"]
         if not isinstance(got, torch.Tensor) or not close(got, want, **TOL):
             raise CheckFailure(f"{what} to return forward's output", value_summary(got),
                                "__call__ stores the inputs, calls self.forward(*args), stores and returns the output.")
@@ -194,34 +193,26 @@ def check_module_call(cls: Any) -> None:
                            "bwd runs later, from backward(), once the next layer has set out.g.")
 
 
-def check_module_backward(cls: Any) -> None:
+def check_module_backward(cls: Any) -> Q:
     """backward() calls bwd(out, *args) with the very tensors of the last call."""
-    double, add, calls = _recording_layers(cls)
-    m = double()
-    adapters.call(m, rand(2, 3, seed=4))            # an earlier call: backward must use the last one
-    x = rand(2, 3, seed=5)
-    out = adapters.call(m, x)
-    out.g = rand(2, 3, seed=6)
-    adapters.call(m.backward)
-    if not calls:
+    cls = yield from _module_class(cls)
+    # an earlier call first: backward must use the last one
+    seen = yield ask("module_backward", cls, "double", rand(2, 3, seed=6), [(rand(2, 3, seed=4),), (rand(2, 3, seed=5),)])
+    if not seen["bwd_calls"]:
         raise CheckFailure("backward() to call self.bwd(self.out, *self.args)", "no call to bwd",
                            "def backward(self): self.bwd(self.out, *self.args)")
-    got = calls[-1]
-    if len(got) == 2 and isinstance(got[1], tuple):
+    got = seen["last"]
+    if len(got) == 2 and got[1] == "tuple":
         raise CheckFailure("bwd(out, x): each stored input as its own argument", "bwd(out, (x,)): the tuple of inputs",
                            "you passed self.args as one argument: unpack it, self.bwd(self.out, *self.args).")
-    if len(got) != 2 or got[0] is not out or got[1] is not x:
+    if got != ["out", "arg0"]:
         raise CheckFailure("bwd(out, x) with the very output m(x) returned and the very input of the last call",
                            "other tensors (a copy, a recomputed output, or an earlier call's)",
                            "store self.args = args and self.out in __call__; backward passes them unchanged "
                            "(do not clone them or call forward again).")
-    m2 = add()
-    a, b = rand(2, 3, seed=7), rand(2, 3, seed=8)
-    out2 = adapters.call(m2, a, b)
-    out2.g = rand(2, 3, seed=9)
-    adapters.call(m2.backward)
-    last = calls[-1]
-    if len(last) != 3 or last[0] is not out2 or last[1] is not a or last[2] is not b:
+    seen2 = yield ask("module_backward", cls, "add", rand(2, 3, seed=9), [(rand(2, 3, seed=7), rand(2, 3, seed=8))])
+    last = seen2["last"] if seen2["bwd_calls"] else got  # no call of its own: the last bwd call is still Double's
+    if last != ["out", "arg0", "arg1"]:
         raise CheckFailure("bwd(out, a, b) for a module called with two inputs (like Mse(inp, targ))",
                            f"bwd called with {len(last) - 1} input(s) or other tensors",
                            "unpack all stored inputs: self.bwd(self.out, *self.args).")
@@ -234,8 +225,10 @@ MODULE_NO_ARGS = "your __call__ does not store self.args: backward() reads it, s
 
 def explain_module(exc: BaseException, cls: Any) -> str | None:
     """Name what __call__ forgot to store, when backward() reads an attribute that is not there."""
-    if isinstance(exc, AttributeError) and getattr(exc, "name", None) in ("out", "args"):
-        return (MODULE_NO_OUT if exc.name == "out" else MODULE_NO_ARGS) + "."
+    found = re.search(r"has no attribute '(\w+)'", str(exc)) if isinstance(exc, AttributeError) else None
+    name = getattr(exc, "name", None) or (found.group(1) if found else None)  # a judged error carries its message
+    if name in ("out", "args"):
+        return (MODULE_NO_OUT if name == "out" else MODULE_NO_ARGS) + "."
     return None
 
 
@@ -251,88 +244,83 @@ def module_checks() -> list[Check]:
 NO_OUT_G = "the local derivative alone, without the factor out.g"
 
 
-def _act_grad(cls: type, torch_fn: Callable[[torch.Tensor], torch.Tensor], name: str, hint: str,
-              mistakes: Callable[[torch.Tensor, torch.Tensor, torch.Tensor], list]) -> None:
+def _act_grad(cls: Handle, torch_fn: Callable[[torch.Tensor], torch.Tensor], name: str, hint: str,
+              mistakes: Callable[[torch.Tensor, torch.Tensor, torch.Tensor], list]) -> Q:
     """inp.g equals autograd's for random out.g over several shapes."""
     for k, shape in enumerate(ACT_SHAPES):
         x, out_g = rand(*shape, seed=10 + k, scale=2), rand(*shape, seed=20 + k)
-        inp = x.clone()
-        out = run_bwd(build(cls), [inp], out_g.clone())
+        seen = yield from bwd_pass(cls, [], [x.clone()], out_g.clone())
+        out = seen["out"]
         want, = autograd_vjp(torch_fn, [x], out_g)
-        got = _g_of(inp, "inp.g", f"in bwd, set inp.g = out.g * ({hint}).")
+        got = _g_of(seen["inputs_g"][0], "inp.g", f"in bwd, set inp.g = out.g * ({hint}).")
         expect_grad(f"{name} inp.g for input shaped {shape}", got, want, f"inp.g = out.g * ({hint}).",
                     [(NO_OUT_G, lambda: autograd_vjp(torch_fn, [x], None)[0])] + mistakes(x, out, out_g))
 
 
-def check_activation_by_hand(obj: Any) -> None:
+def check_activation_by_hand(obj: Any) -> Q:
     """Gate: Relu.bwd and Sigmoid.bwd compute .g by hand (no autograd)."""
-    classes = _classes(obj, ["Relu", "Sigmoid"])
-
-    def drive() -> None:
-        for cls in classes:
-            run_bwd(build(cls), [rand(3, 4, seed=1)], rand(3, 4, seed=2))
-    _by_hand(classes, drive)
+    classes = yield from _classes(obj, ["Relu", "Sigmoid"])
+    yield from _by_hand(classes, [([], [rand(3, 4, seed=1)], rand(3, 4, seed=2)) for _ in classes])
 
 
-def check_activation_forward(obj: Any) -> None:
+def check_activation_forward(obj: Any) -> Q:
     """Relu.forward equals torch.relu and Sigmoid.forward equals torch.sigmoid."""
-    relu_cls, sigmoid_cls = _classes(obj, ["Relu", "Sigmoid"])
+    relu_cls, sigmoid_cls = yield from _classes(obj, ["Relu", "Sigmoid"])
     for cls, fn, hint in ((relu_cls, relu, "inp.clamp_min(0.)"), (sigmoid_cls, sigmoid, "1 / (1 + (-inp).exp())")):
         for k, shape in enumerate(ACT_SHAPES):
             x = rand(*shape, seed=30 + k, scale=3)
-            got = adapters.call(build(cls).forward, x.clone())
+            got = yield ask("forward", cls, [], [x.clone()])
             want = fn(x)
             if not isinstance(got, torch.Tensor) or tuple(got.shape) != tuple(want.shape) or not close(got, want, **TOL):
-                raise CheckFailure(f"{cls.__name__}.forward equal to torch.{fn.__name__} on shape {shape}",
-                                   f"{tuple(got.shape) if isinstance(got, torch.Tensor) else type(got).__name__}"
+                raise CheckFailure(f"{_name(cls)}.forward equal to torch.{fn.__name__} on shape {shape}",
+                                   f"{tuple(got.shape) if isinstance(got, torch.Tensor) else _type_name(got)}"
                                    + (f", max difference {max_diff(got, want):.3g}"
                                       if isinstance(got, torch.Tensor) and got.shape == want.shape else ""),
                                    f"return {hint}.")
 
 
-def check_relu_grad(obj: Any) -> None:
+def check_relu_grad(obj: Any) -> Q:
     """Relu's inp.g equals autograd's: out.g where inp > 0, else 0."""
-    relu_cls, _ = _classes(obj, ["Relu", "Sigmoid"])
-    _act_grad(relu_cls, relu, "Relu", "inp > 0", lambda x, out, g: [
+    relu_cls, _ = yield from _classes(obj, ["Relu", "Sigmoid"])
+    yield from _act_grad(relu_cls, relu, "Relu", "inp > 0", lambda x, out, g: [
         ("out.g unmasked (the derivative of the identity)", lambda: g),
         ("out.g * inp (the input, not the 0/1 mask of inp > 0)", lambda: g * x)])
 
 
-def check_sigmoid_grad(obj: Any) -> None:
+def check_sigmoid_grad(obj: Any) -> Q:
     """Sigmoid's inp.g equals autograd's: out.g * out * (1 - out)."""
-    _, sigmoid_cls = _classes(obj, ["Relu", "Sigmoid"])
+    _, sigmoid_cls = yield from _classes(obj, ["Relu", "Sigmoid"])
     s = sigmoid
-    _act_grad(sigmoid_cls, s, "Sigmoid", "out * (1 - out)", lambda x, out, g: [
+    yield from _act_grad(sigmoid_cls, s, "Sigmoid", "out * (1 - out)", lambda x, out, g: [
         ("out.g * sigmoid(out) * (1 - sigmoid(out)): the derivative applied to the output, which is already "
          "sigmoid(inp)", lambda: g * s(s(x)) * (1 - s(s(x)))),
         ("out.g * out * out (the output used twice instead of out * (1 - out))", lambda: g * s(x) * s(x)),
         ("out.g * inp * (1 - inp) (the input where the output belongs)", lambda: g * x * (1 - x))])
 
 
-def _untouched(cls: type, named_inputs: dict[str, torch.Tensor], out_g: torch.Tensor | None,
-               params: dict[str, torch.Tensor] | None = None) -> None:
+def _untouched(cls: Handle, named_inputs: dict[str, torch.Tensor], out_g: torch.Tensor | None,
+                params: dict[str, torch.Tensor] | None = None) -> Q:
     """forward and bwd leave their inputs, out.g and the parameters unchanged."""
-    layer = build(cls, *params.values()) if params else build(cls)
     watched = {**named_inputs, **(params or {})}
     before = {name: t.clone() for name, t in watched.items()}
     g_before = None if out_g is None else out_g.clone()
-    out = run_bwd(layer, list(named_inputs.values()), out_g)
-    for name, t in watched.items():
+    seen = yield from bwd_pass(cls, list((params or {}).values()), list(named_inputs.values()), out_g, after=True)
+    for name, t in zip(watched, seen["inputs"] + seen["params"]):
         if not identical(t, before[name]):
-            raise CheckFailure(f"{cls.__name__} to leave {name} unchanged", f"{name} modified in place",
+            raise CheckFailure(f"{_name(cls)} to leave {name} unchanged", f"{name} modified in place",
                                "return new tensors: no clamp_, no x[mask] = 0, no -=, += or *= on inputs.")
     if g_before is not None:
-        g = getattr(out, "g", None)
+        g = seen["out_g"]
         if not isinstance(g, torch.Tensor) or not identical(g, g_before):
-            raise CheckFailure(f"{cls.__name__}.bwd to leave out.g unchanged",
+            raise CheckFailure(f"{_name(cls)}.bwd to leave out.g unchanged",
                                "out.g modified in place", "compute inp.g as a new tensor (out.g * mask), not "
                                "out.g[mask] = 0 or out.g *= ... : out.g belongs to the layer after this one.")
 
 
-def check_activation_untouched(obj: Any) -> None:
+def check_activation_untouched(obj: Any) -> Q:
     """Relu and Sigmoid leave inp and out.g unchanged (in-place changes corrupt other layers' gradients)."""
-    for cls in _classes(obj, ["Relu", "Sigmoid"]):
-        _untouched(cls, {"inp": rand(4, 5, seed=40, scale=2)}, rand(4, 5, seed=41))
+    for cls in (yield from _classes(obj, ["Relu", "Sigmoid"])):
+        yield from _untouched(cls, {"inp": rand(4, 5, seed=40, scale=2)}, rand(4, 5, seed=41))
 
 
 def activation_checks() -> list[Check]:
@@ -359,28 +347,26 @@ def _lin(inp: torch.Tensor, w: torch.Tensor, b: torch.Tensor) -> torch.Tensor:
     return inp @ w + b
 
 
-def _run_lin(cls: type, shape: tuple[int, int, int], seed: int,
-             earlier: torch.Tensor | None = None) -> tuple[list, list, list]:
+def _run_lin(cls: Handle, shape: tuple[int, int, int], seed: int,
+             earlier: torch.Tensor | None = None) -> Q:
     """(student's grads [inp.g, w.g, b.g], autograd's, inputs [inp, w, b, out_g]) for one shape.
 
     With `earlier` (an out.g), the layer first runs one backward pass on another input, as a training loop does.
     """
     inp, w, b, out_g = lin_params(*shape, seed=seed)
-    x, wc, bc = inp.clone(), w.clone(), b.clone()
-    layer = cls(wc, bc)
-    if earlier is not None:
-        run_bwd(layer, [rand(*inp.shape, seed=seed + 7)], earlier.clone())
-    run_bwd(layer, [x], out_g.clone())
+    first = None if earlier is None else ([rand(*inp.shape, seed=seed + 7)], earlier.clone())
+    seen = yield from bwd_pass(cls, [w.clone(), b.clone()], [inp.clone()], out_g.clone(), first)
     hint = "in bwd set inp.g, self.w.g and self.b.g"
-    got = [_g_of(x, "inp.g", hint), _g_of(wc, "w.g", hint), _g_of(bc, "b.g", hint)]
+    got = [_g_of(seen["inputs_g"][0], "inp.g", hint), _g_of(seen["params_g"][0], "w.g", hint),
+           _g_of(seen["params_g"][1], "b.g", hint)]
     return got, autograd_vjp(_lin, [inp, w, b], out_g), [inp, w, b, out_g]
 
 
-def _lin_grad(cls: Any, which: int) -> None:
+def _lin_grad(cls: Any, which: int) -> Q:
     """Compare one of inp.g, w.g, b.g with autograd's over LIN_SHAPES."""
-    cls, = _classes(cls, ["Lin"])
+    cls, = yield from _classes(cls, ["Lin"])
     for k, shape in enumerate(LIN_SHAPES):
-        got, want, (inp, w, b, g) = _run_lin(cls, shape, seed=50 + 10 * k)
+        got, want, (inp, w, b, g) = yield from _run_lin(cls, shape, seed=50 + 10 * k)
         ones = torch.ones_like(g)
         name, hint, mistakes = [
             ("inp.g", "inp.g is out.g times the transpose of w, shaped (batch, in) like inp.",
@@ -395,14 +381,14 @@ def _lin_grad(cls: Any, which: int) -> None:
         expect_grad(name, got[which], want[which], hint, mistakes,
                     where=f" (batch {shape[0]}, in {shape[1]}, out {shape[2]})")
     if which:
-        _lin_second_call(cls, which)
+        yield from _lin_second_call(cls, which)
 
 
-def _lin_second_call(cls: type, which: int) -> None:
+def _lin_second_call(cls: Handle, which: int) -> Q:
     """w.g or b.g after a second backward pass of one layer is that pass's own gradient, not a running sum."""
     shape, seed = LIN_SHAPES[2], 90
     earlier_g = rand(shape[0], shape[2], seed=seed + 8)
-    got, want, (inp, w, b, _) = _run_lin(cls, shape, seed=seed, earlier=earlier_g)
+    got, want, (inp, w, b, _) = yield from _run_lin(cls, shape, seed=seed, earlier=earlier_g)
     before = autograd_vjp(_lin, [rand(*inp.shape, seed=seed + 7), w, b], earlier_g)
     param = "w" if which == 1 else "b"
     accumulated = (f"the sum of this pass's and the previous pass's gradients: on a second backward pass your bwd "
@@ -440,46 +426,46 @@ def explain_lin(exc: BaseException, cls: Any) -> str | None:
     return f"({a}, {b}) @ ({c}, {d}) cannot be multiplied: {hint}." if hint else None
 
 
-def check_lin_by_hand(cls: Any) -> None:
+def check_lin_by_hand(cls: Any) -> Q:
     """Gate: Lin.bwd computes .g by hand (no autograd)."""
-    cls, = _classes(cls, ["Lin"])
+    cls, = yield from _classes(cls, ["Lin"])
     inp, w, b, g = lin_params(*LIN_SHAPES[1], seed=1)
-    _by_hand([cls], lambda: run_bwd(cls(w, b), [inp], g))
+    yield from _by_hand([cls], [([w, b], [inp], g)])
 
 
-def check_lin_forward(cls: Any) -> None:
+def check_lin_forward(cls: Any) -> Q:
     """Lin(w, b).forward(inp) equals inp @ w + b, with w shaped (in, out)."""
-    cls, = _classes(cls, ["Lin"])
+    cls, = yield from _classes(cls, ["Lin"])
     for k, shape in enumerate(LIN_SHAPES):
         inp, w, b, _ = lin_params(*shape, seed=60 + k)
-        got = adapters.call(cls(w.clone(), b.clone()).forward, inp.clone())
+        got = yield ask("forward", cls, [w.clone(), b.clone()], [inp.clone()])
         want = _lin(inp, w, b)
         if not isinstance(got, torch.Tensor) or tuple(got.shape) != tuple(want.shape) or not close(got, want, **TOL):
             raise CheckFailure(f"forward = inp @ w + b shaped {tuple(want.shape)} (w is (in, out) = {tuple(w.shape)})",
-                               f"{tuple(got.shape) if isinstance(got, torch.Tensor) else type(got).__name__}",
+                               f"{tuple(got.shape) if isinstance(got, torch.Tensor) else _type_name(got)}",
                                "w is stored (in, out) as in fast.ai's course: inp @ self.w + self.b, no transpose.")
 
 
-def check_lin_input_grad(cls: Any) -> None:
+def check_lin_input_grad(cls: Any) -> Q:
     """inp.g equals autograd's: out.g @ w.T."""
-    _lin_grad(cls, 0)
+    yield from _lin_grad(cls, 0)
 
 
-def check_lin_weight_grad(cls: Any) -> None:
+def check_lin_weight_grad(cls: Any) -> Q:
     """w.g equals autograd's: inp.T @ out.g, shaped like w."""
-    _lin_grad(cls, 1)
+    yield from _lin_grad(cls, 1)
 
 
-def check_lin_bias_grad(cls: Any) -> None:
+def check_lin_bias_grad(cls: Any) -> Q:
     """b.g equals autograd's: out.g summed over the batch, shaped like b."""
-    _lin_grad(cls, 2)
+    yield from _lin_grad(cls, 2)
 
 
-def check_lin_finite_difference(cls: Any) -> None:
+def check_lin_finite_difference(cls: Any) -> Q:
     """w.g and b.g agree with central differences of sum(out * out.g) (as minitorch's grad check)."""
-    cls, = _classes(cls, ["Lin"])
+    cls, = yield from _classes(cls, ["Lin"])
     inp, w, b, g = lin_params(3, 4, 2, seed=70)
-    got, _, _ = _run_lin(cls, (3, 4, 2), seed=70)
+    got, _, _ = yield from _run_lin(cls, (3, 4, 2), seed=70)
     eps = 1e-6
     for name, param, grad, idx in (("w", w, got[1], (2, 1)), ("w", w, got[1], (0, 0)), ("b", b, got[2], (1,))):
         if tuple(grad.shape) != tuple(param.shape):
@@ -498,11 +484,11 @@ def check_lin_finite_difference(cls: Any) -> None:
                                "w.g = inp.T @ out.g and b.g = out.g summed over the batch.")
 
 
-def check_lin_untouched(cls: Any) -> None:
+def check_lin_untouched(cls: Any) -> Q:
     """forward and bwd leave inp, w, b and out.g unchanged."""
-    cls, = _classes(cls, ["Lin"])
+    cls, = yield from _classes(cls, ["Lin"])
     inp, w, b, g = lin_params(4, 5, 3, seed=80)
-    _untouched(cls, {"inp": inp}, g, {"w": w, "b": b})
+    yield from _untouched(cls, {"inp": inp}, g, {"w": w, "b": b})
 
 
 def lin_checks() -> list[Check]:
@@ -529,10 +515,10 @@ def _mse(inp: torch.Tensor, targ: torch.Tensor) -> torch.Tensor:
     return _mse_loss(inp, targ.reshape(inp.shape), 1)  # 1: reduction "mean"
 
 
-def check_mse_by_hand(cls: Any) -> None:
+def check_mse_by_hand(cls: Any) -> Q:
     """Gate: Mse.bwd computes .g by hand (no autograd)."""
-    cls, = _classes(cls, ["Mse"])
-    _by_hand([cls], lambda: run_bwd(build(cls), [rand(4, 1, seed=1), rand(4, seed=2)], None))
+    cls, = yield from _classes(cls, ["Mse"])
+    yield from _by_hand([cls], [([], [rand(4, 1, seed=1), rand(4, seed=2)], None)])
 
 
 MSE_NO_OUT_G = ("the loss is the last layer: nothing sets out.g for it, and its gradient starts the chain: "
@@ -559,12 +545,12 @@ def _mse_forward_hint(got: Any, inp: torch.Tensor, targ: torch.Tensor) -> str:
     return "the mean of (inp - targ.view_as(inp)).pow(2): give targ inp's shape before subtracting."
 
 
-def check_mse_forward(cls: Any) -> None:
+def check_mse_forward(cls: Any) -> Q:
     """Mse.forward(inp, targ) equals F.mse_loss, for inp (n, 1) with targ (n,) and for equal shapes."""
-    cls, = _classes(cls, ["Mse"])
+    cls, = yield from _classes(cls, ["Mse"])
     for k, (si, st) in enumerate(MSE_CASES):
         inp, targ = rand(*si, seed=90 + k), rand(*st, seed=95 + k)
-        got = adapters.call(build(cls).forward, inp.clone(), targ.clone())
+        got = yield ask("forward", cls, [], [inp.clone(), targ.clone()])
         want = _mse(inp, targ)
         if not isinstance(got, torch.Tensor) or got.numel() != 1 or not close(got.reshape(()), want, **TOL):
             raise CheckFailure(f"the mean squared error {float(want):.6g} for inp {si} and targ {st}",
@@ -573,28 +559,27 @@ def check_mse_forward(cls: Any) -> None:
                                _mse_forward_hint(got, inp, targ))
 
 
-def check_mse_grad(cls: Any) -> None:
+def check_mse_grad(cls: Any) -> Q:
     """inp.g equals autograd's: 2 (inp - targ) / n, shaped like inp."""
-    cls, = _classes(cls, ["Mse"])
+    cls, = yield from _classes(cls, ["Mse"])
     for k, (si, st) in enumerate(MSE_CASES):
         inp, targ = rand(*si, seed=100 + k), rand(*st, seed=105 + k)
-        x = inp.clone()
-        run_bwd(build(cls), [x, targ.clone()], None)
+        seen = yield from bwd_pass(cls, [], [inp.clone(), targ.clone()], None)
         want, _ = autograd_vjp(_mse, [inp, targ], None)
         diff = inp - targ.reshape(inp.shape)
         hint = ("inp.g = 2 * (inp - targ) / n, n = inp.numel() (the number of terms in the mean), shaped like inp: "
                 "give targ inp's shape first (targ.view_as(inp)), or (n, 1) - (n,) broadcasts to (n, n).")
-        expect_grad(f"Mse inp.g for inp {si}, targ {st}", _g_of(x, "inp.g", hint), want, hint, [
+        expect_grad(f"Mse inp.g for inp {si}, targ {st}", _g_of(seen["inputs_g"][0], "inp.g", hint), want, hint, [
             ("(inp - targ) / n: the factor 2 of the square's derivative is missing", lambda: diff / inp.numel()),
             ("2 * (inp - targ): the division by n of the mean is missing", lambda: 2 * diff),
             ("2 * (inp - targ) / batch size: the mean is over all inp.numel() terms", lambda: 2 * diff / len(inp)),
             ("2 * (targ - inp) / n: the sign is flipped", lambda: -2 * diff / inp.numel())])
 
 
-def check_mse_untouched(cls: Any) -> None:
+def check_mse_untouched(cls: Any) -> Q:
     """forward and bwd leave inp and targ unchanged."""
-    cls, = _classes(cls, ["Mse"])
-    _untouched(cls, {"inp": rand(6, 1, seed=110), "targ": rand(6, seed=111)}, None)
+    cls, = yield from _classes(cls, ["Mse"])
+    yield from _untouched(cls, {"inp": rand(6, 1, seed=110), "targ": rand(6, seed=111)}, None)
 
 
 def mse_checks() -> list[Check]:
@@ -610,66 +595,61 @@ def mse_checks() -> list[Check]:
 
 
 # ---- Model ----------------------------------------------------------------------------------------
+# The student's Model runs over the checks' own layers (probes_backprop.AutogradLayer: the course's protocol,
+# gradients through autograd), so its grade does not depend on the student's layers. When those layers stop
+# the model (a loss fed the wrong tensor, a backward() before its out.g exists), the probe says what they saw.
 
-class AutogradLayer:
-    """The checks' own layer with the course's protocol (__call__ stores, backward sets .g), via autograd."""
-
-    def __init__(self, fn: Callable[..., torch.Tensor], *params: torch.Tensor, log: list | None = None,
-                 name: str = "") -> None:
-        self.fn, self.params, self.log, self.name = fn, params, log if log is not None else [], name
-
-    def __call__(self, *args: torch.Tensor) -> torch.Tensor:
-        self.args = args
-        self.out = self.fn(*args, *self.params).detach()
-        return self.out
-
-    def backward(self) -> None:
-        self.log.append(self.name)
-        if not hasattr(self, "out"):
-            raise CheckFailure(f"{self.name} called forward before backward", "backward without a forward",
-                               "Model.__call__ runs every layer, then the loss.")
-        out_g = getattr(self.out, "g", None)
-        if self.name != "loss" and out_g is None:
-            raise CheckFailure(f"{self.name}'s output to have its .g when its backward() runs",
-                               "no .g yet (backward called too early)",
-                               "call self.loss.backward() first, then the layers in reverse order.")
-        inputs = [*self.args, *self.params]
-        grads = autograd_vjp(self.fn, inputs, out_g)
-        for t, g in zip(inputs, grads):
-            if g is not None:
-                t.g = g
-
-
-def _model_case(cls: type, sizes: Sequence[int], acts: Sequence[str], targ_shape: str, seed: int, log: list):
-    """(student's Model, torch's nn.Sequential with the same weights, x, targ, [(name, tensor, torch grad getter)])."""
-    layers, torch_layers, params = [], [], []
+def _model_case(cls: Handle, sizes: Sequence[int], acts: Sequence[str], targ_shape: str, seed: int) -> Q:
+    """(the student's Model over the checks' layers (a handle for the probes), torch's nn.Sequential with the same
+    weights, x, targ, [(name, torch grad getter)] per parameter)."""
+    torch_layers, tensors, params = [], [], []
     for i, (n_in, n_out) in enumerate(zip(sizes[:-1], sizes[1:])):
         w, b = rand(n_in, n_out, seed=seed + 2 * i, scale=n_in ** -0.5), rand(n_out, seed=seed + 2 * i + 1)
-        layers.append(AutogradLayer(_lin, w, b, log=log, name=f"Lin{i}"))
+        tensors += [w, b]
         lin = nn.Linear(n_in, n_out).double()
         with torch.no_grad():
             lin.weight.copy_(w.T)
             lin.bias.copy_(b)
         torch_layers.append(lin)
-        params += [(f"layers[{2 * i}].w.g", w, lambda lin=lin: lin.weight.grad.T),
-                   (f"layers[{2 * i}].b.g", b, lambda lin=lin: lin.bias.grad)]
+        params += [(f"layers[{2 * i}].w.g", lambda lin=lin: lin.weight.grad.T),
+                   (f"layers[{2 * i}].b.g", lambda lin=lin: lin.bias.grad)]
         if i < len(acts):
-            fn = relu if acts[i] == "relu" else sigmoid
-            layers.append(AutogradLayer(fn, log=log, name=f"{acts[i].capitalize()}{i}"))
             torch_layers.append(nn.ReLU() if acts[i] == "relu" else nn.Sigmoid())
     x = rand(7, sizes[0], seed=seed + 50)
     targ = rand(7, seed=seed + 51) if targ_shape == "(n,)" else rand(7, sizes[-1], seed=seed + 51)
-    model = cls(layers, AutogradLayer(_model_loss, log=log, name="loss"))
-    return model, nn.Sequential(*torch_layers), x, targ, params
+    case = yield ask("model_case", cls, list(acts), x, targ, *tensors)
+    return case, nn.Sequential(*torch_layers), x, targ, params
 
 
-def _model_loss(inp: torch.Tensor, targ: torch.Tensor) -> torch.Tensor:
-    """The checks' loss for Model: the MSE, refusing an input that is not the last layer's output."""
-    if inp.numel() != targ.numel():
-        raise CheckFailure(f"the loss called with the last layer's output ({targ.numel()} values, like the target)",
-                           f"an input shaped {tuple(inp.shape)}",
+def _stopped(seen: list | None) -> None:
+    """Fail with what stopped the checks' own layers inside the student's Model (nothing when nothing did)."""
+    if not seen:
+        return
+    kind = seen[0]
+    if kind == "loss_input":
+        raise CheckFailure(f"the loss called with the last layer's output ({seen[1]} values, like the target)",
+                           f"an input shaped {tuple(seen[2])}",
                            "pass x through every layer of self.layers, in order, then call self.loss(x, targ).")
-    return _mse(inp, targ)
+    if kind == "no_forward":
+        raise CheckFailure(f"{seen[1]} called forward before backward", "backward without a forward",
+                           "Model.__call__ runs every layer, then the loss.")
+    if kind == "no_out_g":
+        raise CheckFailure(f"{seen[1]}'s output to have its .g when its backward() runs",
+                           "no .g yet (backward called too early)",
+                           "call self.loss.backward() first, then the layers in reverse order.")
+    raise CheckFailure("the genuine torch.autograd.grad", "a replaced function",
+                       "do not reassign torch.autograd.grad in the notebook; restart the kernel.")
+
+
+def _model_run(case: Handle, backward: bool = True) -> Q:
+    """model(x, targ), then (with backward) model.backward(): the probe's answers, failing where the layers stopped."""
+    called = yield ask("model_call", case)
+    _stopped(called["stop"])
+    if not backward:
+        return called, None
+    back = yield ask("model_backward", case)
+    _stopped(back["stop"])
+    return called, back
 
 
 MODEL_CASES = [((4, 6, 1), ("relu",), "(n,)"), ((5, 8, 3), ("sigmoid",), "(n, out)"),
@@ -685,16 +665,16 @@ def _torch_loss(seq: nn.Module, x: torch.Tensor, targ: torch.Tensor) -> tuple[to
     return loss, xl
 
 
-def check_model_forward(cls: Any) -> None:
+def check_model_forward(cls: Any) -> Q:
     """Model(layers, loss)(x, targ) returns nn.Sequential's loss with the same weights."""
-    cls, = _classes(cls, ["Model"])
+    cls, = yield from _classes(cls, ["Model"])
     for k, (sizes, acts, targ_shape) in enumerate(MODEL_CASES):
-        model, seq, x, targ, _ = _model_case(cls, sizes, acts, targ_shape, seed=120 + 10 * k, log=[])
-        stored = getattr(model, "layers", None)
+        case, seq, x, targ, _ = yield from _model_case(cls, sizes, acts, targ_shape, seed=120 + 10 * k)
+        stored = yield ask("model_layers", case)
         if not isinstance(stored, (list, tuple)) or len(stored) != len(model_layers(sizes, acts)):
             raise CheckFailure("Model(layers, loss) to keep the layers in self.layers (a list)",
                                f"self.layers = {value_summary(stored)}", "self.layers = list(layers); self.loss = loss.")
-        got = adapters.call(model, x, targ)
+        got = (yield from _model_run(case, backward=False))[0]["out"]
         want, _ = _torch_loss(seq, x, targ)
         if not isinstance(got, torch.Tensor) or got.numel() != 1 or not close(got.reshape(()), want, **TOL):
             raise CheckFailure(f"the loss {float(want):.6g} of nn.Sequential with the same weights "
@@ -713,26 +693,24 @@ def model_layers(sizes: Sequence[int], acts: Sequence[str]) -> list[str]:
     return names
 
 
-def check_model_grads(cls: Any) -> None:
+def check_model_grads(cls: Any) -> Q:
     """After backward(), x.g and every w.g and b.g equal nn.Sequential's gradients (copied weights)."""
-    cls, = _classes(cls, ["Model"])
+    cls, = yield from _classes(cls, ["Model"])
     for k, (sizes, acts, targ_shape) in enumerate(MODEL_CASES):
-        model, seq, x, targ, params = _model_case(cls, sizes, acts, targ_shape, seed=150 + 10 * k, log=[])
-        adapters.call(model, x, targ)
-        adapters.call(model.backward)
+        case, seq, x, targ, params = yield from _model_case(cls, sizes, acts, targ_shape, seed=150 + 10 * k)
+        _, back = yield from _model_run(case)
         _, xl = _torch_loss(seq, x, targ)
-        for name, t, want in [("x.g", x, lambda: xl.grad)] + params:
+        for name, g, want in [("x.g", back["x_g"], lambda: xl.grad)] + [
+                (name, g, want) for (name, want), g in zip(params, back["params_g"])]:
             hint = "backward(): self.loss.backward(), then layer.backward() for each layer in reversed order."
-            expect_grad(f"{name} of {model_layers(sizes, acts)}", _g_of(t, name, hint), want(), hint)
+            expect_grad(f"{name} of {model_layers(sizes, acts)}", _g_of(g, name, hint), want(), hint)
 
 
-def check_model_order(cls: Any) -> None:
+def check_model_order(cls: Any) -> Q:
     """backward() calls the loss's backward, then every layer's once, in reverse order."""
-    cls, = _classes(cls, ["Model"])
-    log: list[str] = []
-    model, _, x, targ, _ = _model_case(cls, (3, 5, 4, 1), ("relu", "sigmoid"), "(n,)", seed=180, log=log)
-    adapters.call(model, x, targ)
-    adapters.call(model.backward)
+    cls, = yield from _classes(cls, ["Model"])
+    case, _, _, _, _ = yield from _model_case(cls, (3, 5, 4, 1), ("relu", "sigmoid"), "(n,)", seed=180)
+    log = (yield from _model_run(case))[1]["log"]
     want = ["loss", "Lin2", "Sigmoid1", "Lin1", "Relu0", "Lin0"]
     if log != want:
         raise CheckFailure(f"backward() calls in the order {want}", f"{log}",

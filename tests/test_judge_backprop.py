@@ -1,0 +1,131 @@
+"""Observe and judge for stage 04 (module_base, activation_bwd, lin_bwd, mse_bwd, model_backward): the reference's
+code, observed and passed through the file format, gets full marks from the tape alone; the tape holds plain values
+and no verdict; another challenge, a forged tape or an unreadable answer scores 0 with a reason; the judge needs no
+student class to exist; a common mistake judged from its tape reads as it does live."""
+from __future__ import annotations
+
+import importlib.util
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from autograder.student.checks import judge as J
+from autograder.student.checks.core import run_checks
+from autograder.student.checks.registry import EXERCISES
+from autograder.student.checks.tape import load, save
+from catalogue import backprop_cases
+from catalogue.observations import PLAIN, leaf_kinds
+
+pytestmark = pytest.mark.backprop
+
+ROOT = Path(__file__).resolve().parents[1]
+STAGE = ("module_base", "activation_bwd", "lin_bwd", "mse_bwd", "model_backward")
+
+
+def _as_student(path: str, name: str):
+    """The reference file's code loaded as a student's module (not under solutions/), as typed into a notebook."""
+    spec = importlib.util.spec_from_file_location(name, ROOT / path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def _submission(exercise: str):
+    """The reference solution of the exercise, as the student's own code."""
+    bp = _as_student("solutions/backprop.py", "student_backprop")
+    return {"module_base": bp.Module, "activation_bwd": (bp.Relu, bp.Sigmoid), "lin_bwd": bp.Lin,
+            "mse_bwd": bp.Mse, "model_backward": bp.Model}[exercise]
+
+
+@pytest.mark.parametrize("exercise", STAGE)
+def test_the_reference_observed_and_judged_gets_full_marks(exercise: str) -> None:
+    assert J.judged(exercise), f"Expected {exercise} to be judged (every check a generator); got unjudged."
+    observations = load(save(J.observe(exercise, _submission(exercise), seed=11)))
+    report = J.judge(exercise, observations, seed=11)
+    assert report.passed and report.score == report.max_score and not report.integrity, \
+        f"Expected full marks for the reference from its observations; got\n{report}"
+    kinds = leaf_kinds(observations)
+    assert kinds <= PLAIN, f"Expected observations to hold plain values only; got {sorted(kinds)}."
+
+
+@pytest.mark.parametrize("exercise", STAGE)
+def test_another_challenge_scores_zero_with_a_reason(exercise: str) -> None:
+    observations = load(save(J.observe(exercise, _submission(exercise), seed=3)))
+    report = J.judge(exercise, observations, seed=4)
+    assert report.score == 0 and "another challenge" in report.integrity, \
+        f"Expected observations of another seed to score 0 with a reason; got\n{report}"
+
+
+@pytest.mark.parametrize("exercise", STAGE)
+def test_a_forged_answer_on_the_tape_is_refused(exercise: str) -> None:
+    observations = load(save(J.observe(exercise, _submission(exercise), seed=5)))
+    tape = next(c["tape"] for c in observations["checks"] if c["tape"])
+    tape[0]["digest"] = "0" * 24   # the answer now claims to answer another question
+    report = J.judge(exercise, observations, seed=5)
+    assert report.score == 0 and "answers another question" in report.integrity, \
+        f"Expected an answer to another question to score 0; got\n{report}"
+    observations = load(save(J.observe(exercise, _submission(exercise), seed=5)))
+    entry = next(e for c in observations["checks"] for e in c["tape"] if isinstance(e.get("value"), dict))
+    entry["value"] = {"__forged__": 1}
+    report = J.judge(exercise, observations, seed=5)
+    assert report.score == 0 and "cannot read" in report.integrity, \
+        f"Expected an answer the judge cannot read to score 0; got\n{report}"
+
+
+def test_a_forged_gradient_cannot_earn_more_than_the_tape_it_replaces() -> None:
+    """The judge recomputes autograd's gradient itself: a tape whose w.g answers are swapped for zeros loses them."""
+    observations = load(save(J.observe("lin_bwd", _submission("lin_bwd"), seed=7)))
+    weight = next(c for c in observations["checks"] if c["id"] == "lin_bwd.weight_grad")
+    for entry in weight["tape"]:
+        for key, value in entry["value"]["__map__"]:
+            if key == "params_g":
+                value["__seq__"][0]["__tensor__"].zero_()
+    report = J.judge("lin_bwd", observations, seed=7)
+    assert not report.result("lin_bwd.weight_grad").passed and report.score == 5 - 1.5, \
+        f"Expected zeroed w.g answers to fail weight_grad only; got\n{report}"
+
+
+@pytest.mark.parametrize("case", [pytest.param(c, id=f"{c.exercise}: {c.name}") for c in backprop_cases.MISTAKES])
+def test_a_mistake_judged_from_its_tape_reads_as_it_does_live(case) -> None:
+    """The tape carries the student's answers and errors, never a verdict: the judge alone names the mistake."""
+    observations = load(save(J.observe(case.exercise, case.obj, seed=2)))
+    errors = {e["error"]["__error__"] for c in observations["checks"] for e in c["tape"] if "error" in e}
+    assert "CheckFailure" not in errors, f"Expected no verdict on the tape; got errors {sorted(errors)}."
+    judged = J.judge(case.exercise, observations, seed=2)
+    live = J.run_live(case.exercise, EXERCISES[case.exercise](), case.obj)
+    assert [r.message for r in judged.results] == [r.message for r in live.results], \
+        f"Expected the judged report to read as the live one; got\n{judged}\n---\n{live}"
+
+
+def test_live_checks_must_be_asked_through_a_tape() -> None:
+    with pytest.raises(TypeError, match="asks through a tape"):
+        run_checks("lin_bwd", EXERCISES["lin_bwd"](), backprop_cases.Lin)
+
+
+JUDGE_ALONE = """
+import sys
+sys.modules['solutions'] = None          # neither the reference nor the student's module can be imported
+import torch
+from autograder.student.checks import judge as J
+from autograder.student.checks.tape import load
+for exercise, path in zip(sys.argv[1::2], sys.argv[2::2]):
+    report = J.judge(exercise, load(open(path, 'rb').read()), 11)
+    print(exercise, report.score, report.max_score)
+assert 'student_backprop' not in sys.modules
+"""
+
+
+def test_the_judge_needs_no_student_code(tmp_path: Path) -> None:
+    args = []
+    for exercise in STAGE:
+        path = tmp_path / f"{exercise}.pt"
+        path.write_bytes(save(J.observe(exercise, _submission(exercise), seed=11)))
+        args += [exercise, str(path)]
+    done = subprocess.run([sys.executable, "-c", JUDGE_ALONE, *args], cwd=ROOT, capture_output=True, text=True,
+                          timeout=300)
+    assert done.returncode == 0, f"Expected the judge to run without the student's code; got\n{done.stderr[-2000:]}"
+    scores = [line.split() for line in done.stdout.splitlines()]
+    assert len(scores) == len(STAGE) and all(float(got) == float(full) for _, got, full in scores), \
+        f"Expected full marks judged in a process without the student's classes; got {scores}."
