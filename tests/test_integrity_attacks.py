@@ -112,7 +112,7 @@ def test_correct_layer_typed_like_the_reference_keeps_full_marks() -> None:
 # --- the seal: only the genuine grade() over the untouched grader gets a valid one ----------------------
 
 def test_seal_lines_verify_only_with_their_key() -> None:
-    key, other, sealed = b"k" * 32, b"o" * 32, "sgd"   # an exercise still scored in the kernel and sealed
+    key, other, sealed = b"k" * 32, b"o" * 32, "no_such_exercise"   # judged() is False: a sealed name
     line = seal.sign(key, sealed, 10.0, "ok")
     assert seal.read_seals(line, key) == [(sealed, 10.0, "ok")] and seal.read_seals(line, other) == [], \
         "Expected a seal to verify under its key only."

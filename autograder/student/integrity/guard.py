@@ -26,7 +26,8 @@ WATCHED_MODULES = ("torch", "torch.nn", "torch.nn.functional", "torch.overrides"
                    "signal", "time", "traceback", "warnings", "dataclasses", "itertools", "tokenize", "typing")
 # The checks' modules in an order where each one's imports come before it.
 CHECK_MODULES = ("core", "tape", "stats", "compare", "adapters", "asks", "probes", "source", "probes_backprop",
-                 "linear", "iter1", "iter2", "mlp", "backdrop", "backprop", "optimizer", "registry", "judge")
+                 "probes_optimizer", "linear", "iter1", "iter2", "mlp", "backdrop", "backprop", "optimizer", "registry",
+                 "judge")
 GUARDED_FUNCTIONS = ("grade", "check_report", "self_check", "_fresh_modules")
 # builtins that IPython and ipykernel themselves set per cell (input, exit, ...) are not watched.
 KERNEL_BUILTINS = frozenset({"input", "raw_input", "exit", "quit", "get_ipython", "display", "help", "copyright",
