@@ -6,9 +6,14 @@ optimizer and once with torch.optim's, and compares every parameter after every 
 known mistakes (the momentum buffer not kept, weight decay added after momentum, no bias correction,
 the lr kept from __init__, ...) and names the one that matches. Nothing here imports the reference
 solutions.
+
+The checks are judged (tape.py): the student's optimizer runs only in the probes of probes_optimizer.py,
+which return its parameters after each step; torch.optim's trajectories, the named mistakes and the points
+are computed here, from those answers alone.
 """
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable, Iterator
 
@@ -16,9 +21,11 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from . import adapters, source
+from . import asks, probes_optimizer  # noqa: F401 - probes_optimizer registers the probes these checks ask
+from .asks import Q
 from .compare import close, max_diff
 from .core import Check, CheckFailure
+from .tape import Handle, ask
 
 STEPS = 5
 LR = 0.37           # unusual values, so a hard-coded hyperparameter shows
@@ -69,25 +76,70 @@ def set_lr(opt: Any, lr: float) -> None:
         opt.lr = lr
 
 
-def trajectory(make_opt: Callable[[nn.Module], Any], own_zero_grad: bool = False,
-               lrs: tuple[float, ...] | None = None) -> Trajectory:
-    """Parameters after each of STEPS steps; gradients cleared by the check (or by opt.zero_grad()); with lrs,
-    the lr is set to lrs[k] before step k."""
+def trajectory(make_opt: Callable[[nn.Module], Any], lrs: tuple[float, ...] | None = None) -> Trajectory:
+    """Parameters after each of STEPS steps of the check's own optimizer (torch.optim's or a Formula), gradients
+    set to None before each backward; with lrs, the lr is set to lrs[k] before step k."""
     model = make_model()
     opt = make_opt(model)
     out = []
     for k, (x, y) in enumerate(batches()):
         if lrs:
             set_lr(opt, lrs[k])
-        if own_zero_grad:
-            adapters.call(opt.zero_grad)
-        else:
-            for p in model.parameters():
-                p.grad = None
+        for p in model.parameters():
+            p.grad = None
         F.cross_entropy(model(x), y).backward()
-        adapters.call(opt.step)
+        opt.step()
         out.append([p.detach().clone() for p in model.parameters()])
     return out
+
+
+_MEMO: dict[tuple, Trajectory] = {}
+
+
+def reference_trajectory(opt: Any, lrs: tuple[float, ...] | None = None, mistake: str = "", **hp: Any) -> Trajectory:
+    """The trajectory of torch.optim's class `opt`, or for opt "sgd" / "adam" of the checks' Formula (with one named
+    mistake): computed once per fresh copy of the checks, so observing and judging a report compute it once."""
+    key = (opt, lrs, mistake, tuple(hp.items()))
+    if key not in _MEMO:
+        make = (lambda m: Formula(m.parameters(), opt, mistake, **hp)) if isinstance(opt, str) else \
+            (lambda m: opt(m.parameters(), **hp))
+        _MEMO[key] = trajectory(make, lrs=lrs)
+    return _MEMO[key]
+
+
+@dataclass
+class Run:
+    """What the student's optimizer did to the check's model, as the probe optimizer_trajectory recorded it."""
+
+    trajectory: Trajectory      # parameters after each step
+    held: int                   # how many of the model's parameters the optimizer keeps
+    graph_nodes: list[str]      # parameters no longer leaves requiring grad after the steps
+    replaced: bool              # the model's parameters were replaced by other tensors
+
+
+def _start() -> list[torch.Tensor]:
+    """The check model's parameters before the first step."""
+    return [p.detach().clone() for p in make_model().parameters()]
+
+
+def _a_class(cls: Any) -> None:
+    """Fail readably when the student passed something other than a class."""
+    if not (isinstance(cls, Handle) and cls.kind == "class"):
+        raise CheckFailure("a class (pass SGD itself, without ())",
+                           cls.name.rsplit(".", 1)[-1] if isinstance(cls, Handle) else type(cls).__name__,
+                           "call self_check with the class.")
+
+
+def student_run(cls: Any, style: str = "named", lrs: tuple[float, ...] | None = None, own_zero_grad: bool = False,
+                **hp: Any) -> Q:
+    """The student's optimizer, built with model.named_parameters() (or parameters()) and hp, run for STEPS steps
+    in the student's process; its errors come back at the yield."""
+    _a_class(cls)
+    data = list(batches())
+    seen = yield ask("optimizer_trajectory", cls, _start(), [x for x, _ in data], [y for _, y in data], style,
+                     dict(hp), list(lrs) if lrs else None, own_zero_grad, [])
+    return Run([list(ps) for ps in seen["trajectory"]], int(seen["held"]), list(seen["graph_nodes"]),
+               bool(seen["replaced"]))
 
 
 def same(a: Trajectory, b: Trajectory) -> bool:
@@ -209,24 +261,13 @@ PAIRS = ("it received (name, parameter) pairs from named_parameters(); accept bo
          "[p if isinstance(p, tuple) else (str(i), p) for i, p in enumerate(params)] gives pairs either way")
 
 
-def _student(cls: Any, style: str = "named", **hp: Any) -> Callable[[nn.Module], Any]:
-    """A factory for the student's optimizer on a model, given named_parameters() or parameters()."""
-    if not isinstance(cls, type):
-        raise CheckFailure("a class (pass SGD itself, without ())", type(cls).__name__, "call self_check with the class.")
-
-    def make(model: nn.Module) -> Any:
-        params = model.named_parameters() if style == "named" else model.parameters()
-        return adapters.call(lambda: cls(params, **hp))
-    return make
-
-
 def named_mistake(got: Trajectory, kind: str, lrs: tuple[float, ...] | None = None, **hp: Any) -> str | None:
     """The named mistake whose trajectory the student's equals, or None (schedule mistakes only when lrs)."""
     mistakes = dict(SGD_MISTAKES if kind == "sgd" else ADAM_MISTAKES)
     if lrs:
         mistakes = {**SCHEDULE_MISTAKES[kind], **mistakes}
     for mistake, label in mistakes.items():
-        if same(got, trajectory(lambda m: Formula(m.parameters(), kind, mistake, **hp), lrs=lrs)):
+        if same(got, reference_trajectory(kind, lrs, mistake, **hp)):
             return label
     return None
 
@@ -236,41 +277,22 @@ def _says(label: str, kind: str, hint: str) -> str:
     return label + "." if label in SCHEDULE_MISTAKES[kind].values() else f"your step is {label}. {hint}"
 
 
-def _held_tensors(obj: Any, depth: int = 0) -> Iterator[torch.Tensor]:
-    """The tensors an optimizer keeps in its attributes, lists, tuples and dicts (a few levels deep)."""
-    if isinstance(obj, torch.Tensor):
-        yield obj
-        return
-    if depth > 4:
-        return
-    if isinstance(obj, dict):
-        items = list(obj.values())
-    elif isinstance(obj, (list, tuple)):
-        items = list(obj)
-    else:
-        items = list(getattr(obj, "__dict__", {}).values())
-    for item in items[:1000]:
-        yield from _held_tensors(item, depth + 1)
-
-
-def check_moves(got: Trajectory, make_opt: Callable[[nn.Module], Any], what: str) -> None:
+def check_moves(run: Run, what: str) -> None:
     """Fail when step() changed no parameter, naming why: a rebound local name, or no parameter kept."""
-    if not same(got, [[p.detach().clone() for p in make_model().parameters()]] * STEPS):
+    if not same(run.trajectory, [_start()] * STEPS):
         return
-    model = make_model()
-    ids = {id(p) for p in model.parameters()}
-    kept = any(id(t) in ids for t in _held_tensors(make_opt(model)))
     raise CheckFailure(f"{what} to move the parameters", "no change after step()",
-                       (REBIND if kept else NOTHING_KEPT) + ".")
+                       (REBIND if run.held else NOTHING_KEPT) + ".")
 
 
 def compare_with_torch(cls: Any, kind: str, what: str, hint: str, lrs: tuple[float, ...] | None = None,
-                       **hp: Any) -> None:
+                       **hp: Any) -> Q:
     """Fail unless the student's trajectory equals torch.optim's for these hyperparameters (and lr schedule)."""
     torch_cls = torch_optimizer("SGD" if kind == "sgd" else "Adam")
-    got = trajectory(_student(cls, **hp), lrs=lrs)
-    want = trajectory(lambda m: torch_cls(m.parameters(), **hp), lrs=lrs)
-    if not same(want, trajectory(lambda m: Formula(m.parameters(), kind, **hp), lrs=lrs)):
+    run = yield from student_run(cls, lrs=lrs, **hp)
+    got = run.trajectory
+    want = reference_trajectory(torch_cls, lrs, **hp)
+    if not same(want, reference_trajectory(kind, lrs, **hp)):
         raise CheckFailure(f"the genuine torch.optim.{torch_cls.__name__}", "one that disagrees with its textbook "
                            "formula (was torch.optim changed in this kernel?)", "restart the kernel and run again.")
     if same(got, want):
@@ -280,7 +302,7 @@ def compare_with_torch(cls: Any, kind: str, what: str, hint: str, lrs: tuple[flo
     label = named_mistake(got, kind, lrs, **hp)
     if label:
         raise CheckFailure(expected, label, _says(label, kind, hint))
-    check_moves(got, _student(cls, **hp), what)
+    check_moves(run, what)
     raise CheckFailure(f"{expected} (tolerance {TOL['atol']:g})", first_difference(got, want), hint)
 
 
@@ -289,15 +311,19 @@ def _fmt(hp: dict) -> str:
     return ", ".join(f"{k}={v}" for k, v in hp.items())
 
 
-def _not_torch(cls: Any, name: str) -> None:
+OPTIMIZER = "torch.optim.optimizer.Optimizer"
+
+
+def _not_torch(cls: Any, name: str) -> Q:
     """Gate: your own class, not torch.optim's (or a subclass) and not the reference."""
-    origin = adapters.reference_origin(cls) if isinstance(cls, type) else None
+    is_class = isinstance(cls, Handle) and cls.kind == "class"
+    origin = asks.reference_origin(cls) if is_class else None
     if origin:
         raise CheckFailure(f"your own {name}", f"the course's reference {origin}", "write the class yourself.")
-    if isinstance(cls, type) and issubclass(cls, torch.optim.Optimizer):
+    if is_class and cls.derives(OPTIMIZER):
         raise CheckFailure(f"a plain class {name}", "a subclass of torch.optim.Optimizer",
                            "write a plain class holding the parameters: the optimizer is what you are building.")
-    used = source.source_uses(cls, OPTIM_SOURCE) if isinstance(cls, type) else None
+    used = (yield ask("source_match", cls, OPTIM_SOURCE)) if is_class else None
     if used:
         raise CheckFailure(f"{name}'s update written with tensor operations", f"`{used}` in its code",
                            "do not call torch.optim: write the update yourself.")
@@ -309,43 +335,45 @@ SGD_HINT = ("in step(), under torch.no_grad(), for each p with a gradient: g = p
             "buf = g on the first step, else momentum * buf + g (kept per parameter); p -= lr * buf.")
 
 
-def check_sgd_not_torch(cls: Any) -> None:
+def check_sgd_not_torch(cls: Any) -> Q:
     """Gate: your own SGD, not torch.optim.SGD."""
-    _not_torch(cls, "SGD")
+    yield from _not_torch(cls, "SGD")
 
 
-def check_sgd_params(cls: Any) -> None:
+def check_sgd_params(cls: Any) -> Q:
     """SGD accepts model.named_parameters() and model.parameters() (both generators)."""
     for style, call in (("named", "named_parameters()"), ("plain", "parameters()")):
-        got = trajectory(_student(cls, style, lr=LR))
-        want = trajectory(lambda m: torch_optimizer("SGD")(m.parameters(), lr=LR))
+        run = yield from student_run(cls, style, lr=LR)
+        got = run.trajectory
+        want = reference_trajectory(torch_optimizer("SGD"), lr=LR)
         if not same(got, want):
             label = named_mistake(got, "sgd", lr=LR)
             if label:
                 raise CheckFailure(f"SGD(model.{call}, lr={LR}) to train like torch.optim.SGD", label,
                                    f"your step is {label}.")
-            check_moves(got, _student(cls, style, lr=LR), f"SGD(model.{call}, lr={LR})")
+            check_moves(run, f"SGD(model.{call}, lr={LR})")
             raise CheckFailure(f"SGD(model.{call}, lr={LR}) to train like torch.optim.SGD",
                                first_difference(got, want),
                                "turn the generator into a list once in __init__ (it can be read only once); for "
                                "named_parameters() keep the tensor of each (name, tensor) pair.")
 
 
-def check_sgd_plain(cls: Any) -> None:
+def check_sgd_plain(cls: Any) -> Q:
     """lr only: p -= lr * p.grad, for 5 steps like torch.optim.SGD."""
-    compare_with_torch(cls, "sgd", "SGD", "p -= lr * p.grad under torch.no_grad(), with the lr you were given.", lr=LR)
+    yield from compare_with_torch(cls, "sgd", "SGD", "p -= lr * p.grad under torch.no_grad(), with the lr you were "
+                                  "given.", lr=LR)
 
 
-def check_sgd_momentum(cls: Any) -> None:
+def check_sgd_momentum(cls: Any) -> Q:
     """momentum: a velocity buffer per parameter, kept across steps, like torch.optim.SGD."""
-    compare_with_torch(cls, "sgd", "SGD with momentum", SGD_HINT, lr=LR, momentum=MOMENTUM)
+    yield from compare_with_torch(cls, "sgd", "SGD with momentum", SGD_HINT, lr=LR, momentum=MOMENTUM)
 
 
-def check_sgd_weight_decay(cls: Any) -> None:
+def check_sgd_weight_decay(cls: Any) -> Q:
     """weight_decay: wd * p added to the gradient before momentum, like torch.optim.SGD."""
-    compare_with_torch(cls, "sgd", "SGD with weight decay", SGD_HINT, lr=LR, weight_decay=WD)
-    compare_with_torch(cls, "sgd", "SGD with weight decay and momentum", SGD_HINT, lr=LR, momentum=MOMENTUM,
-                       weight_decay=WD)
+    yield from compare_with_torch(cls, "sgd", "SGD with weight decay", SGD_HINT, lr=LR, weight_decay=WD)
+    yield from compare_with_torch(cls, "sgd", "SGD with weight decay and momentum", SGD_HINT, lr=LR,
+                                  momentum=MOMENTUM, weight_decay=WD)
 
 
 NO_GRAD = ("your step() updates the parameters outside torch.no_grad(): autograd refuses an in-place change of "
@@ -354,7 +382,7 @@ PAIRS_ONLY = ("your optimizer unpacks every item as a (name, parameter) pair, bu
               "accept both (Hint 1): [p if isinstance(p, tuple) else (str(i), p) for i, p in enumerate(params)]")
 
 
-def explain_pairs(exc: BaseException, cls: Any) -> str | None:
+def explain_pairs(exc: BaseException, cls: Any) -> Q:
     """Names a step outside no_grad, pairs assumed where parameters() gives tensors, or tensors assumed where
     named_parameters() gives pairs."""
     text = str(exc)
@@ -365,58 +393,51 @@ def explain_pairs(exc: BaseException, cls: Any) -> str | None:
     if "tuple" not in text:
         return None
     try:
-        trajectory(_student(cls, "plain", lr=0.01))
+        yield from student_run(cls, "plain", lr=0.01)
     except Exception:  # noqa: BLE001 - it fails on plain tensors too: some other mistake
         return None
     return PAIRS + "."
 
 
-def check_sgd_lr_schedule(cls: Any) -> None:
+def check_sgd_lr_schedule(cls: Any) -> Q:
     """self.lr changed between steps (a schedule) is used by the next step, like torch.optim.SGD's param_groups."""
-    compare_with_torch(cls, "sgd", "SGD", "read self.lr in step(), each time.", lrs=SCHEDULES["sgd"], lr=LR)
-    compare_with_torch(cls, "sgd", "SGD with momentum", SGD_HINT, lrs=SCHEDULES["sgd"], lr=LR, momentum=MOMENTUM)
+    yield from compare_with_torch(cls, "sgd", "SGD", "read self.lr in step(), each time.", lrs=SCHEDULES["sgd"],
+                                  lr=LR)
+    yield from compare_with_torch(cls, "sgd", "SGD with momentum", SGD_HINT, lrs=SCHEDULES["sgd"], lr=LR,
+                                  momentum=MOMENTUM)
 
 
-def _check_zero_grad(cls: Any, kind: str, **hp: Any) -> None:
+def _check_zero_grad(cls: Any, kind: str, **hp: Any) -> Q:
     """zero_grad() leaves every gradient None or zero, and training with it equals training with the gradients
     cleared by the check: judged against the student's own step(), so a mistake in step() costs only its checks."""
-    model = make_model()
-    opt = _student(cls, **hp)(model)
+    _a_class(cls)
     x, y = next(batches())
-    F.cross_entropy(model(x), y).backward()
-    adapters.call(opt.zero_grad)
-    left = [n for n, p in model.named_parameters() if p.grad is not None and bool(p.grad.abs().sum() != 0)]
+    grads = yield ask("optimizer_zero_grad", cls, _start(), x, y, "named", dict(hp))
+    left = [n for n, g in grads.items() if g is not None and bool(g.abs().sum() != 0)]
     if left:
         raise CheckFailure("every p.grad None or zero after zero_grad()", f"gradients left in {left}",
                            "for every parameter: p.grad = None (or p.grad.zero_()).")
     try:
-        want = trajectory(_student(cls, **hp))
+        want = (yield from student_run(cls, **hp)).trajectory
     except Exception:  # noqa: BLE001 - step() itself fails: its own checks say why
         return
-    got = trajectory(_student(cls, **hp), own_zero_grad=True)
+    got = (yield from student_run(cls, own_zero_grad=True, **hp)).trajectory
     if not same(got, want):
         raise CheckFailure("training with your zero_grad() to equal training with the gradients cleared by the check",
                            first_difference(got, want),
                            "zero_grad() clears .grad of every parameter and nothing else (not the momentum buffers).")
 
 
-def check_sgd_zero_grad(cls: Any) -> None:
+def check_sgd_zero_grad(cls: Any) -> Q:
     """zero_grad() leaves every gradient None or zero."""
-    _check_zero_grad(cls, "sgd", lr=LR, momentum=MOMENTUM)
+    yield from _check_zero_grad(cls, "sgd", lr=LR, momentum=MOMENTUM)
 
 
-def check_sgd_no_graph(cls: Any) -> None:
+def check_sgd_no_graph(cls: Any) -> Q:
     """step() runs under torch.no_grad(): the parameters stay leaf tensors that require grad."""
-    model = make_model()
-    before = [id(p) for p in model.parameters()]
-    opt = _student(cls, lr=LR, momentum=MOMENTUM)(model)
-    for x, y in batches():
-        for p in model.parameters():
-            p.grad = None
-        F.cross_entropy(model(x), y).backward()
-        adapters.call(opt.step)
-    bad = [n for n, p in model.named_parameters() if not (p.is_leaf and p.requires_grad) or p.grad_fn is not None]
-    if bad or [id(p) for p in model.parameters()] != before:
+    run = yield from student_run(cls, lr=LR, momentum=MOMENTUM)
+    bad = run.graph_nodes
+    if bad or run.replaced:
         raise CheckFailure("parameters that stay the same leaf tensors requiring grad", f"{bad or 'replaced tensors'}",
                            "update in place inside `with torch.no_grad():` (or decorate step with @torch.no_grad()).")
 
@@ -445,34 +466,35 @@ ADAM_HINT = ("per parameter: g = p.grad + wd * p; m = b1 m + (1 - b1) g; v = b2 
              "p -= lr * (m / (1 - b1**t)) / (sqrt(v / (1 - b2**t)) + eps), with t counting steps from 1.")
 
 
-def check_adam_not_torch(cls: Any) -> None:
+def check_adam_not_torch(cls: Any) -> Q:
     """Gate: your own Adam, not torch.optim.Adam."""
-    _not_torch(cls, "Adam")
+    yield from _not_torch(cls, "Adam")
 
 
-def check_adam_defaults(cls: Any) -> None:
+def check_adam_defaults(cls: Any) -> Q:
     """Adam(params, lr=0.01) with the default betas and eps follows torch.optim.Adam."""
-    compare_with_torch(cls, "adam", "Adam", ADAM_HINT, lr=0.01)
+    yield from compare_with_torch(cls, "adam", "Adam", ADAM_HINT, lr=0.01)
 
 
-def check_adam_hyperparameters(cls: Any) -> None:
+def check_adam_hyperparameters(cls: Any) -> Q:
     """betas and eps are used as given (unusual values, so hard-coded ones show)."""
-    compare_with_torch(cls, "adam", "Adam", ADAM_HINT, lr=0.02, betas=(0.8, 0.95), eps=1e-2)
+    yield from compare_with_torch(cls, "adam", "Adam", ADAM_HINT, lr=0.02, betas=(0.8, 0.95), eps=1e-2)
 
 
-def check_adam_weight_decay(cls: Any) -> None:
+def check_adam_weight_decay(cls: Any) -> Q:
     """weight_decay is L2 added to the gradient, as torch.optim.Adam (not AdamW's decoupled decay)."""
-    compare_with_torch(cls, "adam", "Adam with weight decay", ADAM_HINT, lr=0.01, weight_decay=WD)
+    yield from compare_with_torch(cls, "adam", "Adam with weight decay", ADAM_HINT, lr=0.01, weight_decay=WD)
 
 
-def check_adam_lr_schedule(cls: Any) -> None:
+def check_adam_lr_schedule(cls: Any) -> Q:
     """self.lr changed between steps (a schedule) is used by the next step, like torch.optim.Adam's param_groups."""
-    compare_with_torch(cls, "adam", "Adam", "read self.lr in step(), each time.", lrs=SCHEDULES["adam"], lr=0.01)
+    yield from compare_with_torch(cls, "adam", "Adam", "read self.lr in step(), each time.", lrs=SCHEDULES["adam"],
+                                  lr=0.01)
 
 
-def check_adam_zero_grad(cls: Any) -> None:
+def check_adam_zero_grad(cls: Any) -> Q:
     """zero_grad() leaves every gradient None or zero."""
-    _check_zero_grad(cls, "adam", lr=0.01)
+    yield from _check_zero_grad(cls, "adam", lr=0.01)
 
 
 def adam_checks() -> list[Check]:

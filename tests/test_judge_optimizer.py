@@ -1,0 +1,115 @@
+"""Observe and judge for stage 05 (sgd, adam): the reference optimizers, observed and passed through the file
+format, get full marks from the tape alone; the tape holds plain values only (parameter trajectories, gradients,
+names); another challenge or a forged tape scores 0 with a reason; the judge needs no student class to exist."""
+from __future__ import annotations
+
+import importlib.util
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from autograder.student.checks import judge as J
+from autograder.student.checks.tape import load, save
+from catalogue import optimizer_cases as opt
+from catalogue.observations import PLAIN, leaf_kinds
+
+ROOT = Path(__file__).resolve().parents[1]
+ALL = [pytest.param(e, marks=pytest.mark.optimizer) for e in ("sgd", "adam")]
+
+
+def _as_student(path: str, name: str):
+    """The reference file's code loaded as a student's module (not under solutions/), as typed into a notebook."""
+    spec = importlib.util.spec_from_file_location(name, ROOT / path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def _submission(exercise: str):
+    """The reference solution of the exercise, as the student's own code."""
+    return getattr(_as_student("solutions/optimizer.py", "student_optimizer"), {"sgd": "SGD", "adam": "Adam"}[exercise])
+
+
+@pytest.mark.parametrize("exercise", ALL)
+def test_the_reference_observed_and_judged_gets_full_marks(exercise: str) -> None:
+    assert J.judged(exercise), f"Expected {exercise} to be judged (every check a generator); got unjudged."
+    observations = load(save(J.observe(exercise, _submission(exercise), seed=11)))
+    report = J.judge(exercise, observations, seed=11)
+    assert report.passed and report.score == report.max_score and not report.integrity, \
+        f"Expected full marks for the reference from its observations; got\n{report}"
+    kinds = leaf_kinds(observations)
+    assert kinds <= PLAIN, f"Expected observations to hold plain values only; got {sorted(kinds)}."
+
+
+@pytest.mark.optimizer
+def test_a_wrong_optimizer_judged_from_its_tape_loses_what_the_live_report_says() -> None:
+    from autograder.student.checks import check_report
+    observations = load(save(J.observe("sgd", opt.SGDNoBuffer, seed=7)))
+    judged = J.judge("sgd", observations, seed=7)
+    live = check_report("sgd", opt.SGDNoBuffer)
+    assert not judged.result("sgd.momentum").passed and judged.score == live.score, \
+        f"Expected the judged report to fail momentum as the self-check does; got\n{judged}\nand\n{live}"
+    assert "not kept from one step to the next" in judged.result("sgd.momentum").message, str(judged)
+
+
+@pytest.mark.parametrize("exercise", ALL)
+def test_another_challenge_scores_zero_with_a_reason(exercise: str) -> None:
+    observations = load(save(J.observe(exercise, _submission(exercise), seed=3)))
+    report = J.judge(exercise, observations, seed=4)
+    assert report.score == 0 and "another challenge" in report.integrity, \
+        f"Expected observations of another seed to score 0 with a reason; got\n{report}"
+
+
+@pytest.mark.parametrize("exercise", ALL)
+def test_a_forged_answer_on_the_tape_is_refused(exercise: str) -> None:
+    observations = load(save(J.observe(exercise, _submission(exercise), seed=5)))
+    tape = next(c["tape"] for c in observations["checks"] if c["tape"])
+    tape[0]["digest"] = "0" * 24   # the answer now claims to answer another question
+    report = J.judge(exercise, observations, seed=5)
+    assert report.score == 0 and "answers another question" in report.integrity, \
+        f"Expected an answer to another question to score 0; got\n{report}"
+    observations = load(save(J.observe(exercise, _submission(exercise), seed=5)))
+    entry = next(e for c in observations["checks"] for e in c["tape"] if isinstance(e.get("value"), dict))
+    entry["value"] = {"__forged__": 1}
+    report = J.judge(exercise, observations, seed=5)
+    assert report.score == 0 and "cannot read" in report.integrity, \
+        f"Expected an answer the judge cannot read to score 0; got\n{report}"
+
+
+@pytest.mark.optimizer
+def test_a_wrapper_of_torch_optim_judged_from_its_tape_fails_the_required_check() -> None:
+    """The gate's evidence (torch.optim in the class's code) travels on the tape as the text found, not a verdict."""
+    observations = load(save(J.observe("sgd", opt.SGDWrapsTorch, seed=5)))
+    report = J.judge("sgd", observations, seed=5)
+    assert report.gated and report.score == 0, f"Expected the wrapper of torch.optim.SGD to score 0; got\n{report}"
+
+
+JUDGE_ALONE = """
+import sys
+sys.modules['solutions'] = None          # neither the reference nor the student's module can be imported
+import torch
+from autograder.student.checks import judge as J
+from autograder.student.checks.tape import load
+for exercise, path in zip(sys.argv[1::2], sys.argv[2::2]):
+    report = J.judge(exercise, load(open(path, 'rb').read()), 11)
+    print(exercise, report.score, report.max_score)
+assert 'student_optimizer' not in sys.modules
+"""
+
+
+@pytest.mark.optimizer
+def test_the_judge_needs_no_student_code(tmp_path: Path) -> None:
+    args = []
+    for param in ALL:
+        exercise = param.values[0]
+        path = tmp_path / f"{exercise}.pt"
+        path.write_bytes(save(J.observe(exercise, _submission(exercise), seed=11)))
+        args += [exercise, str(path)]
+    done = subprocess.run([sys.executable, "-c", JUDGE_ALONE, *args], cwd=ROOT, capture_output=True, text=True,
+                          timeout=300)
+    assert done.returncode == 0, f"Expected the judge to run without the student's code; got\n{done.stderr[-2000:]}"
+    scores = [line.split() for line in done.stdout.splitlines()]
+    assert len(scores) == 2 and all(float(got) == float(full) for _, got, full in scores), \
+        f"Expected full marks judged in a process without the student's classes; got {scores}."
