@@ -120,3 +120,11 @@ def test_a_notebook_that_forges_its_report_or_walks_the_checks_frames_gets_the_l
     text = "".join("".join(o.get("text", "")) for o in hidden["outputs"])
     assert text.startswith("FAIL linear_randn") and "forgot to add the bias" in text, \
         f"Expected the hidden test cell to show the judge's report; got {text[:300]!r}."
+
+
+def test_every_exercise_is_judged_apart() -> None:
+    """The grader trusts no number computed in the kernel: every exercise's checks ask through the tape."""
+    from autograder.student.checks.registry import EXERCISES
+    kernel_scored = [e for e in EXERCISES if not J.judged(e)]
+    assert not kernel_scored, f"Expected every exercise judged from observations; {kernel_scored} call student " \
+        "code directly. Hint: make each check a generator that yields ask(...) (checks/tape.py)."

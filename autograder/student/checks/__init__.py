@@ -17,8 +17,8 @@ from pathlib import Path
 from typing import Any
 
 from .core import Check, CheckFailure, CheckResult, Report, run_checks
-from .judge import judged, observe, observe_and_judge
-from .registry import EXERCISES, _named_mistakes, diagnosis_id, points_table
+from .judge import observe, observe_and_judge
+from .registry import EXERCISES, points_table
 from .tape import save
 
 RESULT_PREFIX = "[course result]"  # grade()'s line of per-check results (check id, points, diagnosis id)
@@ -28,13 +28,8 @@ def check_report(exercise: str, obj: Any) -> Report:
     """Run all checks of one exercise against the student's object: observed, then judged from the observations."""
     if exercise not in EXERCISES:
         raise KeyError(f"Unknown exercise {exercise!r}; expected one of {sorted(EXERCISES)}.")
-    if judged(exercise):
-        return observe_and_judge(exercise, obj)
-    report = run_checks(exercise, EXERCISES[exercise](), obj)
-    named = _named_mistakes() if not report.passed else []  # scanned once per report, only when it failed
-    report.diagnoses = [diagnosis_id(r.check.id, r.hint or r.message, named) if not r.passed else ""
-                        for r in report.results]
-    return report
+    return observe_and_judge(exercise, obj)
+
 
 def self_check(exercise: str, obj: Any) -> Report:
     """Visible self-check: print the report, whose first line says PASS or FAIL and names the first mistake.
@@ -69,7 +64,7 @@ def grade(exercise: str, obj: Any) -> float:
     (autograder/grader/judge.py). Whatever this function prints or returns then changes no grade.
     """
     challenge = _challenge()
-    if challenge is not None and judged(exercise):
+    if challenge is not None and exercise in EXERCISES:
         data = save(observe(exercise, obj, challenge["seed"]))
         Path(OBSERVATIONS_DIR).mkdir(exist_ok=True)
         (Path(OBSERVATIONS_DIR) / f"{exercise}.pt").write_bytes(data)
