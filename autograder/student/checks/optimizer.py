@@ -2,10 +2,11 @@
 
 Each check trains the same small float64 model on the same 5 batches twice, once with the student's
 optimizer and once with torch.optim's, and compares every parameter after every step (tolerance
-1e-5); one check also changes the lr between steps, as a schedule does. When they differ, it replays
-known mistakes (the momentum buffer not kept, weight decay added after momentum, no bias correction,
-the lr kept from __init__, ...) and names the one that matches. Nothing here imports the reference
-solutions.
+1e-5); one check also changes the lr between steps, as a schedule does, the momentum check zeroes the
+gradients in place between steps (so a buffer that is p.grad itself shows), and one freezes a layer. When
+they differ, it replays known mistakes (the momentum buffer not kept, decoupled weight decay, Nesterov, no
+bias correction, t from 0, the lr kept from __init__, ...) and names the one that matches. Nothing here
+imports the reference solutions.
 
 The checks are judged (tape.py): the student's optimizer runs only in the probes of probes_optimizer.py,
 which return its parameters after each step; torch.optim's trajectories, the named mistakes and the points
@@ -13,12 +14,11 @@ are computed here, from those answers alone.
 """
 from __future__ import annotations
 
+import math
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable, Iterator
-
-import math
-import re
 
 import torch
 import torch.nn.functional as F
