@@ -526,7 +526,7 @@ WRONG = [
     _w("sgd", "p = p - lr * g", SGDRebinds, "plain", "no change"),
     _w("sgd", "no torch.no_grad()", SGDNoNoGrad, "plain", "RuntimeError"),
     _w("sgd", "tensors only", SGDTensorsOnly, "params", "AttributeError"),
-    _w("sgd", "lr hard-coded", SGDFixedLr, "plain", "after step 1"),
+    _w("sgd", "lr hard-coded", SGDFixedLr, "plain", "not the lr argument"),
     _w("sgd", "Nesterov instead", SGDNesterov, "momentum", "Nesterov momentum"),
     _w("sgd", "lr inside the velocity (breaks a schedule)", SGDLrInBuffer, "lr_schedule", "velocity holds lr * g"),
     _w("sgd", "wraps torch.optim.SGD", SGDWrapsTorch, "not_torch", "torch.optim"),

@@ -242,6 +242,21 @@ class SGDOneBuffer(SGD):
             p -= self.lr * g
 
 
+class SGDHardCodedLr(SGD):
+    """The whole update right, with 0.01 written where self.lr belongs."""
+
+    @torch.no_grad()
+    def step(self):
+        for name, p in self.params:
+            if p.grad is None:
+                continue
+            g = p.grad + self.weight_decay * p
+            if self.momentum:
+                buf = self.velocity.get(name)
+                g = self.velocity[name] = g.clone() if buf is None else self.momentum * buf + g
+            p -= 0.01 * g
+
+
 def AdamMNoDamping(self, p, g, st):
     st["t"] += 1
     b1, b2 = self.betas
@@ -367,6 +382,7 @@ MISTAKES = [
     _sgd("weight_decay never used", SGDNoDecay, "weight_decay", ["weight_decay ignored", "g = p.grad + wd * p"], 0.5),
     _sgd("__init__ without momentum", SGDNoMomentumArgument, "momentum", ["does not accept", "momentum="], 3.5),
     _sgd("one velocity for all parameters", SGDOneBuffer, "momentum", ["one buffer shared", "per parameter"], 3),
+    _sgd("lr hard-coded as 0.01", SGDHardCodedLr, "params", ["not the lr argument", "used 0.01"], 3.5),
     _adam("m without (1 - beta1)", _adam_with(AdamMNoDamping), "defaults", ["first moment m", "(1 - beta1)"], 2.5),
     _adam("v averages g, not g² (nan)", _adam_with(AdamVOfG), "defaults", ["second moment v averaging g,", "nan"],
           2.5),

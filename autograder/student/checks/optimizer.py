@@ -331,6 +331,24 @@ def _says(label: str, kind: str, hint: str) -> str:
     return label + "." if label in SCHEDULE_MISTAKES[kind].values() else f"your step is {label}. {hint}"
 
 
+FIXED_LR = "your step size is not the lr argument: read self.lr in step(), never a number written in the code"
+
+
+def check_step_size(got: Trajectory, want: Trajectory, first_lr: float, torch_cls: type, **hp: Any) -> None:
+    """Fail naming a hard-coded lr when the student trains exactly as torch.optim does with one other, fixed lr
+    (found from the first step, which is torch's times another factor)."""
+    start = _start()
+    d = torch.cat([(s - p).flatten() for s, p in zip(start, got[0])])
+    t = torch.cat([(s - q).flatten() for s, q in zip(start, want[0])])
+    if not bool(torch.isfinite(d).all()) or float(t.norm()) == 0:
+        return
+    r = float(d @ t / (t @ t))
+    if abs(r - 1) > 1e-3 and r > 0 and float((d - r * t).norm()) <= 1e-6 * float(d.norm()) and \
+            same(got, reference_trajectory(torch_cls, None, **{**hp, "lr": r * first_lr})):
+        raise CheckFailure(f"a first step of -lr * g with lr={first_lr:g}", f"a step of -{r * first_lr:.3g} * g",
+                           f"{FIXED_LR} (your first step used {r * first_lr:.3g}, the lr was {first_lr:g}).")
+
+
 def check_moves(run: Run, what: str) -> None:
     """Fail when step() changed no parameter, naming why: a rebound local name, or no parameter kept."""
     if not same(run.trajectory, [_start()] * STEPS):
@@ -365,6 +383,8 @@ def compare_with_torch(cls: Any, kind: str, what: str, hint: str, lrs: tuple[flo
     label = named_mistake(got, kind, lrs, **hp)
     if label:
         raise CheckFailure(expected, label, _says(label, kind, hint))
+    if kind == "sgd":
+        check_step_size(got, want, lrs[0] if lrs else hp["lr"], torch_cls, **hp)
     check_moves(run, what)
     raise CheckFailure(f"{expected} (tolerance {TOL['atol']:g})", first_difference(got, want), hint)
 
@@ -414,6 +434,7 @@ def check_sgd_params(cls: Any) -> Q:
             if label:
                 raise CheckFailure(f"SGD(model.{call}, lr={LR}) to train like torch.optim.SGD", label,
                                    f"your step is {label}.")
+            check_step_size(got, want, LR, torch_optimizer("SGD"), lr=LR)
             check_moves(run, f"SGD(model.{call}, lr={LR})")
             raise CheckFailure(f"SGD(model.{call}, lr={LR}) to train like torch.optim.SGD",
                                first_difference(got, want),
