@@ -20,7 +20,7 @@ from torch import nn
 from . import asks
 from .asks import Q
 from .compare import close, identical, max_diff
-from .core import Check, CheckFailure, _where
+from .core import Check, CheckFailure, _where, varied
 # Importing probes_backprop registers the probes these checks ask; run_bwd drives a live layer (the tests use it).
 from .probes_backprop import run_bwd  # noqa: F401
 from .tape import Handle, ask
@@ -40,7 +40,7 @@ _mse_loss = torch._C._nn.mse_loss
 
 def rand(*shape: int, seed: int, scale: float = 1.0) -> torch.Tensor:
     """Seeded float64 values (no exact zeros, so relu's derivative is defined everywhere)."""
-    g = torch.Generator().manual_seed(seed)
+    g = torch.Generator().manual_seed(varied(seed))
     x = torch.randn(shape, generator=g, dtype=DTYPE) * scale
     return torch.where(x == 0, torch.full_like(x, 0.5), x)
 
