@@ -46,6 +46,7 @@ def test_catalogue_covers_every_exercise_with_at_least_40_mistakes() -> None:
     by_exercise = {c.exercise for c in MISTAKES}
     assert len(MISTAKES) >= 40, f"Expected at least 40 common mistakes; got {len(MISTAKES)}."
     assert by_exercise == {"update", "linear_randn", "linear_kaiming", "relu", "flatten", "simple_mlp",
-                            "module_base", "lin_bwd", "mse_bwd", "sgd", "adam"}, by_exercise
+                            "module_base", "activation_bwd", "lin_bwd", "mse_bwd", "model_backward", "sgd",
+                            "adam"}, by_exercise
     names = [(c.exercise, c.name) for c in MISTAKES]
     assert len(names) == len(set(names)), "duplicate mistake names"

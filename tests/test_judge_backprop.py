@@ -90,14 +90,16 @@ def test_a_forged_gradient_cannot_earn_more_than_the_tape_it_replaces() -> None:
 @pytest.mark.parametrize("case", [pytest.param(c, id=f"{c.exercise}: {c.name}") for c in backprop_cases.MISTAKES])
 def test_a_mistake_judged_from_its_tape_reads_as_it_does_live(case) -> None:
     """The tape carries the student's answers and errors, never a verdict: the judge alone names the mistake."""
-    observations = load(save(J.observe(case.exercise, case.obj, seed=2)))
+    observations = load(save(J.observe(case.exercise, case.obj, seed=0)))
     errors = {e["error"]["__error__"] for c in observations["checks"] for e in c["tape"] if "error" in e}
     assert "CheckFailure" not in errors, f"Expected no verdict on the tape; got errors {sorted(errors)}."
-    judged = J.judge(case.exercise, observations, seed=2)
+    judged = J.judge(case.exercise, observations, seed=0)
     live = J.run_live(case.exercise, EXERCISES[case.exercise](), case.obj)
     assert [r.message for r in judged.results] == [r.message for r in live.results], \
         f"Expected the judged report to read as the live one; got\n{judged}\n---\n{live}"
-
+    graded = J.judge(case.exercise, load(save(J.observe(case.exercise, case.obj, seed=2))), seed=2)
+    assert [r.passed for r in graded.results] == [r.passed for r in live.results] and graded.diagnoses == \
+        judged.diagnoses, f"Expected another challenge (other inputs) to name the same mistake; got\n{graded}\n---\n{live}"
 
 def test_live_checks_must_be_asked_through_a_tape() -> None:
     with pytest.raises(TypeError, match="asks through a tape"):
@@ -129,3 +131,19 @@ def test_the_judge_needs_no_student_code(tmp_path: Path) -> None:
     scores = [line.split() for line in done.stdout.splitlines()]
     assert len(scores) == len(STAGE) and all(float(got) == float(full) for _, got, full in scores), \
         f"Expected full marks judged in a process without the student's classes; got {scores}."
+
+
+
+def _digests(exercise: str, obj, seed: int) -> list[str]:
+    """The digests of every question an exercise's checks asked under one challenge."""
+    return [q["digest"] for c in J.observe(exercise, obj, seed)["checks"] for q in c["tape"]]
+
+
+@pytest.mark.parametrize("exercise, obj", [("lin_bwd", backprop_cases.Lin), ("mse_bwd", backprop_cases.Mse)])
+def test_each_challenge_asks_about_other_inputs_and_a_self_check_always_the_same(exercise, obj) -> None:
+    """Observations cannot be computed ahead of time and planted: another challenge asks about other tensors."""
+    assert _digests(exercise, obj, 0) == _digests(exercise, obj, 0), "Expected a self-check to ask the same questions."
+    a, b = _digests(exercise, obj, 11), _digests(exercise, obj, 12)
+    shared = set(a) & set(b)   # questions without tensors (the class's source, its name) stay the same
+    assert len(shared) <= len(set(a)) // 5, f"Expected two challenges to ask about other inputs; {len(shared)} of " \
+        f"{len(set(a))} questions are shared. Hint: seed the checks' inputs with core.varied()."

@@ -647,6 +647,124 @@ class ModelLossOnCopy(Model):
         return self.loss(x.clone(), targ)
 
 
+# ---- more common mistakes (named in the first line) and unusual correct forms ----------------------
+
+class ModuleArgsFirstOnly(Module):
+    """Keeps the first input itself, not the tuple: *self.args then unpacks its rows."""
+
+    def __call__(self, *args):
+        self.args = args[0]
+        self.out = self.forward(*args)
+        return self.out
+
+
+class ReluAccumulates(Relu):
+    """PyTorch's habit: add to the gradient, which does not exist yet."""
+
+    def bwd(self, out, inp):
+        inp.g += (inp > 0).to(inp.dtype) * out.g
+
+
+class ReluReturnsGrad(Relu):
+    def bwd(self, out, inp):
+        return out.g * (inp > 0)
+
+
+class ReluGreaterEqual(Relu):
+    """inp >= 0: differs from autograd only at exactly 0, which the checks never feed (a subgradient there)."""
+
+    def bwd(self, out, inp):
+        inp.g = out.g * (inp >= 0)
+
+
+class SigmoidFromInput(Sigmoid):
+    """Recomputes sigmoid from the input in bwd: slower, but right."""
+
+    def bwd(self, out, inp):
+        s = 1 / (1 + torch.exp(-inp))
+        inp.g = out.g * s * (1 - s)
+
+
+class LinBiasSumDim1(Lin):
+    def bwd(self, out, inp):
+        super().bwd(out, inp)
+        self.b.g = out.g.sum(1)
+
+
+class LinStoresGrad(Lin):
+    def bwd(self, out, inp):
+        inp.g = out.g @ self.w.T
+        self.w.grad = inp.T @ out.g
+        self.b.grad = out.g.sum(0)
+
+
+class LinAccumulatesNoInit(Lin):
+    def bwd(self, out, inp):
+        inp.g = out.g @ self.w.T
+        self.w.g += inp.T @ out.g
+        self.b.g += out.g.sum(0)
+
+
+class LinAddmm(Lin):
+    """addmm, mm, t() and an einsum reduction: unusual, right."""
+
+    def forward(self, inp):
+        return torch.addmm(self.b, inp, self.w)
+
+    def bwd(self, out, inp):
+        inp.g = torch.mm(out.g, self.w.t())
+        self.w.g = torch.mm(inp.t(), out.g)
+        self.b.g = torch.einsum("bo->o", out.g)
+
+
+class MseForwardNoReturn(Mse):
+    def forward(self, inp, targ):
+        self.diff = inp - targ.view_as(inp)
+        (self.diff ** 2).mean()
+
+
+class ModelNoAssign(Model):
+    """Calls each layer but throws its output away."""
+
+    def __call__(self, x, targ):
+        for layer in self.layers:
+            layer(x)
+        return self.loss(x, targ)
+
+
+class ModelLossGradEverywhere(Model):
+    """Hands every layer the loss's gradient instead of chaining out.g from layer to layer."""
+
+    def backward(self):
+        self.loss.backward()
+        g = self.loss.args[0].g
+        for layer in reversed(self.layers):
+            layer.out.g = g
+            layer.backward()
+
+
+class ModelDetach(Model):
+    def __call__(self, x, targ):
+        for layer in self.layers:
+            x = layer(x).detach()
+        return self.loss(x, targ)
+
+
+class ModelNoReturn(Model):
+    def __call__(self, x, targ):
+        for layer in self.layers:
+            x = layer(x)
+        self.loss(x, targ)
+
+
+class ModelCallsBwd(Model):
+    """Calls each module's bwd itself with its stored tensors: the same as backward(), unusual but right."""
+
+    def backward(self):
+        for m in [self.loss, *reversed(self.layers)]:
+            m.bwd(m.out, *m.args)
+
+
 def _reference(name: str):
     """The course's reference class, imported as a student might."""
     from solutions import backprop
@@ -656,12 +774,12 @@ def _reference(name: str):
 WRONG = [
     _w("module_base", "__call__ forgets to return", ModuleNoReturn, "call", "forward's output"),
     _w("module_base", "__call__ returns self", ModuleReturnsSelf, "call", "forward's output"),
-    _w("module_base", "backward drops out", ModuleNoOut, "backward", "TypeError"),
+    _w("module_base", "backward drops out", ModuleNoOut, "backward", "without the output"),
     _w("module_base", "backward recomputes forward", ModuleRecomputes, "backward", "call forward again"),
     _w("module_base", "__call__ does not store out", ModuleNoStoredOut, "backward", "does not store self.out"),
     _w("module_base", "__call__ does not store args", ModuleNoStoredArgs, "backward", "does not store self.args"),
     _w("module_base", "stores clones of the inputs", ModuleClones, "backward", "do not clone"),
-    _w("module_base", "stores the first input only", ModuleFirstArgOnly, "backward", "TypeError"),
+    _w("module_base", "stores the first input only", ModuleFirstArgOnly, "backward", "only the first input"),
     _w("module_base", "keeps the first call", ModuleCachesFirstCall, "backward", "last call"),
     _w("module_base", "passes the args tuple", ModuleArgsAsTuple, "backward", "unpack it"),
     _w("module_base", "backward never calls bwd", ModuleForgetsBwd, "backward", "no call to bwd"),
@@ -683,7 +801,7 @@ WRONG = [
     _w("activation_bwd", "sigmoid: exp(+inp)", (Relu, SigmoidWrongSign), "forward", "torch.sigmoid"),
     _w("activation_bwd", "the reference", (_reference("Relu"), Sigmoid), "by_hand", "reference"),
     _w("lin_bwd", "transposed weight gradient", LinTransposedWeightGrad, "weight_grad",
-       "w.g shaped (784, 50) (batch 8, in 784, out 50); got (50, 784). Hint: inp.T @ out.g"),
+       "w.g shaped (784, 50) (batch 8, in 784, out 50); got (50, 784). Hint: you computed out.g.T @ inp"),
     _w("lin_bwd", "no batch sum for the bias", LinNoBatchSum, "bias_grad", "got (8, 50)"),
     _w("lin_bwd", "bias: mean, not sum", LinBiasMean, "bias_grad", "mean over the batch"),
     _w("lin_bwd", "bias: keepdim", LinBiasKeepdim, "bias_grad", "got (1, 50)"),
@@ -715,10 +833,10 @@ WRONG = [
     _w("model_backward", "skips the first layer", ModelSkipsFirst, "order", "in the order"),
     _w("model_backward", "every layer twice", ModelTwice, "order", "in the order"),
     _w("model_backward", "returns the predictions", ModelReturnsPredictions, "forward", "the loss"),
-    _w("model_backward", "layers reversed in forward", ModelReversedForward, "forward", "RuntimeError"),
+    _w("model_backward", "layers reversed in forward", ModelReversedForward, "forward", "another order"),
     _w("model_backward", "self.mods, not self.layers", ModelOtherName, "forward", "self.layers"),
     _w("model_backward", "three layers hard-coded", ModelThreeLayers, "forward", "every layer of self.layers"),
-    _w("model_backward", "loss on a copy", ModelLossOnCopy, "grads", "too early"),
+    _w("model_backward", "loss on a copy", ModelLossOnCopy, "grads", "received a copy"),
 ]
 
 CORRECT = [
@@ -742,6 +860,10 @@ CORRECT = [
     Correct("model_backward", "[::-1]", ModelSlice, M),
     Correct("model_backward", "index loop and functools.reduce", ModelIndexLoop, M),
     Correct("model_backward", "one loop over loss and layers", ModelAllModules, M),
+    Correct("activation_bwd", "relu' with >= and sigmoid recomputed from the input", (ReluGreaterEqual, SigmoidFromInput),
+            M),
+    Correct("lin_bwd", "addmm, mm and an einsum reduction", LinAddmm, M),
+    Correct("model_backward", "bwd(out, *args) called directly", ModelCallsBwd, M),
 ]
 
 MISTAKES = [
@@ -759,4 +881,56 @@ MISTAKES = [
             ("does not store self.out", "self.out = self.forward(*args)"), 1, M),
     Mistake("module_base", "__call__ does not store self.args", ModuleNoStoredArgs, "backward",
             ("does not store self.args", "self.args = args"), 1, M),
+    # names a mistake that used to read as a raw error or a generic sentence
+    Mistake("module_base", "__call__ forgets to return", ModuleNoReturn, "call", ("returns None", "return self.out"),
+            2, M),
+    Mistake("module_base", "__call__ returns self", ModuleReturnsSelf, "call",
+            ("returns the layer itself", "return self.out"), 2, M),
+    Mistake("module_base", "backward() drops self.out", ModuleNoOut, "backward",
+            ("without the output", "self.bwd(self.out, *self.args)"), 1, M),
+    Mistake("module_base", "self.args = args[0]", ModuleArgsFirstOnly, "backward",
+            ("one tensor in self.args", "unpacked its rows", "self.args = args"), 1, M),
+    Mistake("module_base", "stores the first input only", ModuleFirstArgOnly, "backward",
+            ("only the first input", "self.args = args"), 1, M),
+    Mistake("module_base", "stores clones of the inputs", ModuleClones, "backward",
+            ("a copy of the input", "do not clone"), 1, M),
+    Mistake("module_base", "backward() calls forward again", ModuleRecomputes, "backward",
+            ("equal to the output, not self.out itself", "call forward again"), 1, M),
+    Mistake("activation_bwd", "relu: inp.g += on a first pass", (ReluAccumulates, Sigmoid), "relu_grad",
+            ("+=", "`inp.g += ...`", "inp.g = ..."), 1.5, M),
+    Mistake("activation_bwd", "relu: bwd returns the gradient", (ReluReturnsGrad, Sigmoid), "relu_grad",
+            ("returns the gradient", "inp.g = ..."), 1, M),
+    Mistake("activation_bwd", "relu: stores .grad", (ReluStoresGrad, Sigmoid), "relu_grad",
+            ("in .grad", "keep it in .g"), 1, M),
+    Mistake("activation_bwd", "relu: the local derivative only", (ReluNoOutG, Sigmoid), "relu_grad",
+            ("without the factor out.g",), 1, M),
+    Mistake("activation_bwd", "sigmoid: the input in the formula", (Relu, SigmoidOfInput), "sigmoid_grad",
+            ("out.g * inp * (1 - inp)", "the input where the output belongs"), 1, M),
+    Mistake("lin_bwd", "b.g summed over dim 1", LinBiasSumDim1, "bias_grad",
+            ("summed over dim 1 (the outputs)", "dim 0 (the batch)"), 1.5, M),
+    Mistake("lin_bwd", "b.g with keepdim=True", LinBiasKeepdim, "bias_grad", ("keepdim=True", "b's shape (out,)"),
+            1.5, M),
+    Mistake("lin_bwd", "w.g transposed", LinTransposedWeightGrad, "weight_grad",
+            ("out.g.T @ inp", "the transpose of w.g"), 2, M),
+    Mistake("lin_bwd", "w.g and b.g stored in .grad", LinStoresGrad, "weight_grad", ("in .grad", "set w.g"), 3, M),
+    Mistake("lin_bwd", "self.w.g += on a first pass", LinAccumulatesNoInit, "input_grad",
+            ("+=", "`self.w.g += ...`", "self.w.g = ..."), 4.5, M),
+    Mistake("mse_bwd", "no factor 2", MseNoTwo, "grad", ("the factor 2", "is missing"), 1, M),
+    Mistake("mse_bwd", "no division by n", MseNoDivision, "grad", ("the division by n", "is missing"), 1, M),
+    Mistake("mse_bwd", "forward forgets to return", MseForwardNoReturn, "forward", ("returns None", "return"), 2, M),
+    Mistake("model_backward", "layer(x) without x =", ModelNoAssign, "forward",
+            ("throws each layer's output away", "x = layer(x)"), 3, M),
+    Mistake("model_backward", "layers reversed in forward", ModelReversedForward, "forward",
+            ("runs the layers in another order", "first to last"), 3, M),
+    Mistake("model_backward", "every layer gets the loss's gradient", ModelLossGradEverywhere, "grads",
+            ("you set a layer's out.g yourself", "the next layer's bwd already stores it"), 2, M),
+    Mistake("model_backward", "x = layer(x).detach()", ModelDetach, "grads",
+            ("received a copy", "pass each output on as it is"), 2, M),
+    Mistake("model_backward", "the loss gets a copy", ModelLossOnCopy, "grads", ("received a copy",), 2, M),
+    Mistake("model_backward", "layers' backward in forward order", ModelForwardOrder, "grads",
+            ("ran before", "reversed(self.layers)"), 2, M),
+    Mistake("model_backward", "no self.loss.backward()", ModelNoLossBackward, "grads",
+            ("self.loss.backward() first",), 2, M),
+    Mistake("model_backward", "__call__ forgets to return the loss", ModelNoReturn, "forward",
+            ("returns None", "return self.loss(x, targ)"), 1, M),
 ]

@@ -56,6 +56,8 @@ class SGDZerosBuffer:
     def step(self):
         with torch.no_grad():
             for p, buf in zip(self.params, self.bufs):
+                if p.grad is None:
+                    continue
                 d = p.grad.add(p, alpha=self.wd)
                 buf.mul_(self.mom).add_(d)
                 p.add_(buf if self.mom else d, alpha=-self.lr)
@@ -75,6 +77,8 @@ class SGDIdKeys:
     def step(self):
         lr, (m, wd) = self.lr, self.hp
         for p in self.params:
+            if p.grad is None:
+                continue
             g = p.grad.data + wd * p.data
             if m:
                 g = self.state[id(p)] = g if id(p) not in self.state else m * self.state[id(p)] + g
@@ -83,6 +87,54 @@ class SGDIdKeys:
     def zero_grad(self):
         for p in self.params:
             p.grad = None
+
+
+class SGDForeach:
+    """torch._foreach_* over the parameters that have a gradient (a frozen one is left out)."""
+
+    def __init__(self, params, lr, momentum=0.0, weight_decay=0.0):
+        self.params, self.lr, self.momentum, self.wd = _tensors(params), lr, momentum, weight_decay
+        self.bufs = {}
+
+    @torch.no_grad()
+    def step(self):
+        ps = [p for p in self.params if p.grad is not None]
+        gs = [p.grad for p in ps]
+        if self.wd:
+            gs = torch._foreach_add(gs, ps, alpha=self.wd)
+        if self.momentum:
+            for p, g in zip(ps, gs):
+                buf = self.bufs.get(id(p))
+                self.bufs[id(p)] = g.clone() if buf is None else buf.mul_(self.momentum).add_(g)
+            gs = [self.bufs[id(p)] for p in ps]
+        torch._foreach_add_(ps, gs, alpha=-self.lr)
+
+    def zero_grad(self):
+        for p in self.params:
+            p.grad = None
+
+
+class SGDDataSub:
+    """p.data.sub_(...) outside torch.no_grad() (.data is not tracked by autograd)."""
+
+    def __init__(self, params, lr, momentum=0.0, weight_decay=0.0):
+        self.params, self.lr, self.momentum, self.wd = _tensors(params), lr, momentum, weight_decay
+        self.bufs = [None] * len(self.params)
+
+    def step(self):
+        for i, p in enumerate(self.params):
+            if p.grad is None:
+                continue
+            g = p.grad.data + self.wd * p.data
+            if self.momentum:
+                self.bufs[i] = g.clone() if self.bufs[i] is None else self.momentum * self.bufs[i] + g
+                g = self.bufs[i]
+            p.data.sub_(self.lr * g)
+
+    def zero_grad(self):
+        for p in self.params:
+            if p.grad is not None:
+                p.grad.zero_()
 
 
 class SGDLrInBuffer:
@@ -95,6 +147,8 @@ class SGDLrInBuffer:
     @torch.no_grad()
     def step(self):
         for i, p in enumerate(self.params):
+            if p.grad is None:
+                continue
             g = p.grad + self.wd * p
             self.v[i] = self.momentum * self.v.get(i, 0) + self.lr * g
             p.sub_(self.v[i])
@@ -108,6 +162,8 @@ class SGDNoBuffer(SGD):
     @torch.no_grad()
     def step(self):
         for _, p in self.params:
+            if p.grad is None:
+                continue
             buf = torch.zeros_like(p)
             buf = self.momentum * buf + p.grad + self.weight_decay * p
             p -= self.lr * buf
@@ -117,6 +173,8 @@ class SGDDecayAfterMomentum(SGD):
     @torch.no_grad()
     def step(self):
         for name, p in self.params:
+            if p.grad is None:
+                continue
             buf = self.velocity.get(name)
             buf = p.grad.clone() if buf is None else self.momentum * buf + p.grad
             self.velocity[name] = buf
@@ -127,6 +185,8 @@ class SGDDampening(SGD):
     @torch.no_grad()
     def step(self):
         for name, p in self.params:
+            if p.grad is None:
+                continue
             g = p.grad + self.weight_decay * p
             buf = self.velocity.get(name, torch.zeros_like(p))
             buf = self.momentum * buf + (1 - self.momentum) * g
@@ -138,6 +198,8 @@ class SGDDecaySign(SGD):
     @torch.no_grad()
     def step(self):
         for name, p in self.params:
+            if p.grad is None:
+                continue
             g = p.grad - self.weight_decay * p
             buf = self.velocity.get(name)
             buf = g.clone() if buf is None else self.momentum * buf + g
@@ -151,7 +213,8 @@ class SGDUphill(SGD):
     @torch.no_grad()
     def step(self):
         for _, p in self.params:
-            p += self.lr * p.grad
+            if p.grad is not None:
+                p += self.lr * p.grad
 
 
 class SGDZeroGradFirstOnly(SGD):
@@ -213,6 +276,8 @@ class SGDNesterov(SGD):
     @torch.no_grad()
     def step(self):
         for name, p in self.params:
+            if p.grad is None:
+                continue
             g = p.grad + self.weight_decay * p
             buf = self.velocity.get(name)
             buf = g.clone() if buf is None else self.momentum * buf + g
@@ -297,6 +362,35 @@ class AdamLerp(Adam):
             st["v"].lerp_(g.square(), 1 - b2)
             m_hat, v_hat = st["m"] / (1 - b1 ** st["t"]), st["v"] / (1 - b2 ** st["t"])
             p.sub_(self.lr * m_hat / (torch.sqrt(v_hat) + self.eps))
+
+
+class AdamForeach:
+    """torch._foreach_* with lerp_, addcmul_ and addcdiv_; one step counter bumped once per step()."""
+
+    def __init__(self, params, lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0.0):
+        self.params, self.lr, self.betas, self.eps, self.wd = _tensors(params), lr, betas, eps, weight_decay
+        self.m = [torch.zeros_like(p) for p in self.params]
+        self.v = [torch.zeros_like(p) for p in self.params]
+        self.t = 0
+
+    @torch.no_grad()
+    def step(self):
+        self.t += 1
+        (b1, b2), ps = self.betas, self.params
+        gs = [p.grad for p in ps]
+        if self.wd:
+            gs = torch._foreach_add(gs, ps, alpha=self.wd)
+        torch._foreach_lerp_(self.m, gs, 1 - b1)
+        torch._foreach_mul_(self.v, b2)
+        torch._foreach_addcmul_(self.v, gs, gs, value=1 - b2)
+        denom = torch._foreach_sqrt(self.v)
+        torch._foreach_div_(denom, math.sqrt(1 - b2 ** self.t))
+        torch._foreach_add_(denom, self.eps)
+        torch._foreach_addcdiv_(ps, self.m, denom, value=-self.lr / (1 - b1 ** self.t))
+
+    def zero_grad(self):
+        for p in self.params:
+            p.grad = None
 
 
 class AdamZeroGradInPlace(Adam):
@@ -432,8 +526,8 @@ WRONG = [
     _w("sgd", "p = p - lr * g", SGDRebinds, "plain", "no change"),
     _w("sgd", "no torch.no_grad()", SGDNoNoGrad, "plain", "RuntimeError"),
     _w("sgd", "tensors only", SGDTensorsOnly, "params", "AttributeError"),
-    _w("sgd", "lr hard-coded", SGDFixedLr, "plain", "after step 1"),
-    _w("sgd", "Nesterov instead", SGDNesterov, "momentum", "after step 1"),
+    _w("sgd", "lr hard-coded", SGDFixedLr, "plain", "not the lr argument"),
+    _w("sgd", "Nesterov instead", SGDNesterov, "momentum", "Nesterov momentum"),
     _w("sgd", "lr inside the velocity (breaks a schedule)", SGDLrInBuffer, "lr_schedule", "velocity holds lr * g"),
     _w("sgd", "wraps torch.optim.SGD", SGDWrapsTorch, "not_torch", "torch.optim"),
     _w("sgd", "subclasses torch.optim.SGD", SGDSubclass, "not_torch", "subclass of torch.optim.Optimizer"),
@@ -441,10 +535,10 @@ WRONG = [
     _w("adam", "no bias correction", _adam_with(AdamNoBiasCorrection), "defaults", "no bias correction"),
     _w("adam", "eps inside the sqrt", _adam_with(AdamEpsInside), "hyperparameters", "eps inside"),
     _w("adam", "betas swapped", _adam_with(AdamSwappedBetas), "defaults", "swapped"),
-    _w("adam", "betas hard-coded", _adam_with(AdamFixedBetas), "hyperparameters", "after step 2"),
-    _w("adam", "eps hard-coded", _adam_with(AdamFixedEps), "hyperparameters", "after step 1"),
-    _w("adam", "t starts at 0", _adam_with(AdamStepFromZero), "defaults", "after step 1"),
-    _w("adam", "|g| instead of g²", _adam_with(AdamAbsGrad), "defaults", "after step 1"),
+    _w("adam", "betas hard-coded", _adam_with(AdamFixedBetas), "hyperparameters", "betas argument ignored"),
+    _w("adam", "eps hard-coded", _adam_with(AdamFixedEps), "hyperparameters", "eps argument ignored"),
+    _w("adam", "t starts at 0", _adam_with(AdamStepFromZero), "defaults", "t that starts at 0"),
+    _w("adam", "|g| instead of g²", _adam_with(AdamAbsGrad), "defaults", "|g|, not g²"),
     _w("adam", "state forgotten each step", _adam_with(AdamForgetsState), "defaults", "state not kept between steps"),
     _w("adam", "one t shared by all parameters", _adam_with(AdamSharedT), "defaults", "shared by all parameters"),
     _w("adam", "AdamW's decoupled decay", AdamW, "weight_decay", "decoupled"),
@@ -457,8 +551,11 @@ CORRECT = [
     Correct("sgd", "dict of velocities", SGD, M),
     Correct("sgd", "zero buffers, add_(alpha=)", SGDZerosBuffer, M),
     Correct("sgd", "id keys through .data", SGDIdKeys, M),
+    Correct("sgd", "torch._foreach_*, frozen parameters left out", SGDForeach, M),
+    Correct("sgd", "p.data.sub_ without no_grad, zero_grad in place", SGDDataSub, M),
     Correct("adam", "the formula", Adam, M),
     Correct("adam", "torch's arithmetic", AdamTorchForm, M),
     Correct("adam", "lerp_", AdamLerp, M),
+    Correct("adam", "torch._foreach_* with lerp_ and addcdiv_", AdamForeach, M),
     Correct("adam", "zero_grad in place", AdamZeroGradInPlace, M),
 ]

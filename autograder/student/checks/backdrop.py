@@ -16,7 +16,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from .asks import Q
-from .core import Check, CheckFailure, checks_of
+from .core import Check, CheckFailure, checks_of, varied
 from .tape import Handle, ask
 
 LR = 0.37  # an unusual learning rate, so a hard-coded one shows
@@ -62,7 +62,7 @@ def _model() -> nn.Module:
     float64 makes the tiny weight-decay term measurable; the bias is made clearly non-zero so that a
     decay that skips the bias shows.
     """
-    torch.manual_seed(1)
+    torch.manual_seed(varied(1))
     model = nn.Linear(IN, OUT).double()
     with torch.no_grad():
         model.bias.uniform_(-1.0, 1.0)
@@ -71,7 +71,7 @@ def _model() -> nn.Module:
 
 def _batch() -> tuple[torch.Tensor, torch.Tensor]:
     """A fixed batch of inputs and integer labels."""
-    g = torch.Generator().manual_seed(2)
+    g = torch.Generator().manual_seed(varied(2))
     return torch.randn(16, IN, generator=g, dtype=torch.float64), torch.randint(0, OUT, (16,), generator=g)
 
 

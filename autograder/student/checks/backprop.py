@@ -20,7 +20,7 @@ from torch import nn
 from . import asks
 from .asks import Q
 from .compare import close, identical, max_diff
-from .core import Check, CheckFailure
+from .core import Check, CheckFailure, _where, varied
 # Importing probes_backprop registers the probes these checks ask; run_bwd drives a live layer (the tests use it).
 from .probes_backprop import run_bwd  # noqa: F401
 from .tape import Handle, ask
@@ -40,7 +40,7 @@ _mse_loss = torch._C._nn.mse_loss
 
 def rand(*shape: int, seed: int, scale: float = 1.0) -> torch.Tensor:
     """Seeded float64 values (no exact zeros, so relu's derivative is defined everywhere)."""
-    g = torch.Generator().manual_seed(seed)
+    g = torch.Generator().manual_seed(varied(seed))
     x = torch.randn(shape, generator=g, dtype=DTYPE) * scale
     return torch.where(x == 0, torch.full_like(x, 0.5), x)
 
@@ -70,17 +70,55 @@ def _type_name(value: Any) -> str:
     return value.name.rsplit(".", 1)[-1] if isinstance(value, Handle) else type(value).__name__
 
 
-def _g_of(g: Any, name: str, hint: str) -> torch.Tensor:
-    """The `.g` a bwd stored (as the probe saw it), failing readably when it is missing or not a tensor."""
+STORED_IN_GRAD = ("you stored the gradient in .grad, the attribute PyTorch's autograd fills; the layers you are "
+                  "writing keep it in .g")
+RETURNED_GRAD = "your bwd returns the gradient, and backward() ignores what bwd returns: store it on the tensor"
+G_PLUS_EQUALS = "you add to .g with += before anything stored it"
+
+
+def _g_of(g: Any, name: str, hint: str, in_grad: bool = False, returned: Any = None) -> torch.Tensor:
+    """The `.g` a bwd stored (as the probe saw it), failing readably when it is missing or not a tensor.
+
+    in_grad: the tensor's .grad holds a tensor (PyTorch's habit); returned: what bwd returned.
+    """
     if not isinstance(g, torch.Tensor):
+        if g is None and in_grad:
+            hint = f"{STORED_IN_GRAD}: set {name} = ... instead."
+        elif g is None and isinstance(returned, torch.Tensor):
+            hint = f"{RETURNED_GRAD}, {name} = ... ."
         raise CheckFailure(f"{name} (a tensor) set by bwd", "no .g attribute" if g is None else _type_name(g), hint)
     return g
+
+
+def _seen_g(seen: dict, kind: str, i: int, name: str, hint: str) -> torch.Tensor:
+    """_g_of for input (kind 'inputs') or parameter ('params') i of a bwd_pass answer."""
+    return _g_of(seen[f"{kind}_g"][i], name, hint, seen[f"{kind}_grad"][i], seen["returned"])
+
+
+def explain_plus_equals(exc: BaseException) -> str | None:
+    """Name `x.g += ...` on a first backward pass (an AttributeError for .g in a line that adds to a .g)."""
+    found = re.search(r"`([\w.]+)\.g\s*\+=", _where(exc))
+    if not (isinstance(exc, AttributeError) and "'g'" in str(exc) and found):
+        return None
+    name = found.group(1)
+    return (f"{G_PLUS_EQUALS}: `{name}.g += ...` reads {name}.g, which does not exist on a first backward pass; "
+            f"store a new tensor, {name}.g = ... (.g is not PyTorch's .grad, which accumulates).")
+
+
+def explain_activation(exc: BaseException, obj: Any) -> str | None:
+    """Name the mistake behind an error raised in Relu or Sigmoid."""
+    return explain_plus_equals(exc)
 
 
 def expect_grad(name: str, got: torch.Tensor, want: torch.Tensor, hint: str,
                 mistakes: Sequence[tuple[str, Callable[[], torch.Tensor]]] = (), where: str = "") -> None:
     """Fail with the gradient's name and shape, naming a known mistake when `got` matches one."""
     if tuple(got.shape) != tuple(want.shape):
+        for label, alternative in mistakes:  # a mistake that changes the shape: name it
+            alt = alternative()
+            if tuple(alt.shape) == tuple(got.shape) and close(got, alt, **TOL):
+                raise CheckFailure(f"{name} shaped {tuple(want.shape)}{where}", f"{tuple(got.shape)}",
+                                   f"you computed {label}. Want: {hint}")
         raise CheckFailure(f"{name} shaped {tuple(want.shape)}{where}", f"{tuple(got.shape)}", hint)
     name = f"{name}{where}"
     if close(got, want, **TOL):
@@ -159,12 +197,25 @@ def _by_hand(classes: Sequence[Handle], runs: Sequence[tuple]) -> Q:
 
 # ---- Module -------------------------------------------------------------------------------------
 
-def _module_class(cls: Any) -> Q:
+def _module_class(cls: Any) -> Handle:
     """The student's Module, on which the probes build small layers with the checks' own forward and bwd."""
     if not _is_class(cls):
-        yield ask("get", cls, "__name__")  # the layers are named after it: an object without a name fails here
         raise CheckFailure("a class (pass Module itself)", _type_name(cls), "call self_check with Module, without ().")
     return cls
+
+
+MODULE_NO_RETURN = "your __call__ returns None: end it with return self.out, which the next layer receives"
+MODULE_RETURNS_SELF = "your __call__ returns the layer itself: return self.out, the output of forward"
+MODULE_NO_OUT_ARG = ("backward() passed bwd the inputs without the output: bwd takes the output first, "
+                     "self.bwd(self.out, *self.args)")
+MODULE_ARGS_TENSOR = ("your __call__ keeps one tensor in self.args (args[0]), so *self.args unpacked its rows into bwd: "
+                      "keep the whole tuple of inputs, self.args = args")
+MODULE_RECOMPUTED = ("bwd got a new tensor equal to the output, not self.out itself: it has no .g (the next layer set "
+                     "that on self.out), so pass self.out as it is (do not clone it or call forward again)")
+MODULE_COPIED_ARGS = ("bwd got a copy of the input, not the caller's tensor, so the .g it sets lands on the copy: store "
+                      "self.args = args as they are (do not clone them)")
+MODULE_FIRST_ONLY = ("backward() passed bwd only the first input: a layer with two inputs (like Mse(inp, targ)) needs "
+                     "both, so store self.args = args and call self.bwd(self.out, *self.args)")
 
 
 def value_summary(value: Any) -> str:
@@ -176,9 +227,17 @@ def value_summary(value: Any) -> str:
     return f"{_type_name(value)}" if value is not None else "None"
 
 
+def _not_returned(what: str, seen: dict) -> None:
+    """Fail for a call that did not return forward's output."""
+    got = seen["out"]
+    raise CheckFailure(f"{what} to return forward's output", value_summary(got),
+                       MODULE_NO_RETURN + "." if got is None else MODULE_RETURNS_SELF + "." if seen["returned_self"] else
+                       "__call__ stores the inputs, calls self.forward(*args), stores and returns the output.")
+
+
 def check_module_call(cls: Any) -> Q:
     """m(*args) returns forward(*args), for one and for two inputs."""
-    cls = yield from _module_class(cls)
+    cls = _module_class(cls)
     x, a, b = rand(3, 4, seed=1), rand(3, 4, seed=2), rand(3, 4, seed=3)
     calls = 0
     for what, kind, args, want in (("m(x) for a subclass whose forward is 2 * x", "double", (x,), 2 * x),
@@ -186,8 +245,7 @@ def check_module_call(cls: Any) -> Q:
         seen = yield ask("module_call", cls, kind, *args)
         got, calls = seen["out"], calls + seen["bwd_calls"]
         if not isinstance(got, torch.Tensor) or not close(got, want, **TOL):
-            raise CheckFailure(f"{what} to return forward's output", value_summary(got),
-                               "__call__ stores the inputs, calls self.forward(*args), stores and returns the output.")
+            _not_returned(what, seen)
     if calls:
         raise CheckFailure("__call__ to run forward only", "a call to bwd during __call__ (before out.g exists)",
                            "bwd runs later, from backward(), once the next layer has set out.g.")
@@ -195,9 +253,11 @@ def check_module_call(cls: Any) -> Q:
 
 def check_module_backward(cls: Any) -> Q:
     """backward() calls bwd(out, *args) with the very tensors of the last call."""
-    cls = yield from _module_class(cls)
+    cls = _module_class(cls)
     # an earlier call first: backward must use the last one
     seen = yield ask("module_backward", cls, "double", rand(2, 3, seed=6), [(rand(2, 3, seed=4),), (rand(2, 3, seed=5),)])
+    if "last" not in seen:
+        _not_returned("m(x) for a subclass whose forward is 2 * x", seen)
     if not seen["bwd_calls"]:
         raise CheckFailure("backward() to call self.bwd(self.out, *self.args)", "no call to bwd",
                            "def backward(self): self.bwd(self.out, *self.args)")
@@ -206,16 +266,29 @@ def check_module_backward(cls: Any) -> Q:
         raise CheckFailure("bwd(out, x): each stored input as its own argument", "bwd(out, (x,)): the tuple of inputs",
                            "you passed self.args as one argument: unpack it, self.bwd(self.out, *self.args).")
     if got != ["out", "arg0"]:
+        named = (MODULE_NO_OUT_ARG if "out" not in got and "copy_out" not in got and got[:1] == ["arg0"] else
+                 MODULE_ARGS_TENSOR if "part_arg0" in got else MODULE_RECOMPUTED if "copy_out" in got else
+                 MODULE_COPIED_ARGS if "copy_arg0" in got else None)
         raise CheckFailure("bwd(out, x) with the very output m(x) returned and the very input of the last call",
-                           "other tensors (a copy, a recomputed output, or an earlier call's)",
+                           "other tensors (a copy, a recomputed output, or an earlier call's)"
+                           if named is None or named == MODULE_RECOMPUTED else
+                           f"bwd called with {len(got)} argument(s): {', '.join(_ARG_WORDS.get(w, w) for w in got)}",
+                           named + "." if named else
                            "store self.args = args and self.out in __call__; backward passes them unchanged "
                            "(do not clone them or call forward again).")
     seen2 = yield ask("module_backward", cls, "add", rand(2, 3, seed=9), [(rand(2, 3, seed=7), rand(2, 3, seed=8))])
+    if "last" not in seen2:
+        _not_returned("m(a, b) for a subclass whose forward is a + b", seen2)
     last = seen2["last"] if seen2["bwd_calls"] else got  # no call of its own: the last bwd call is still Double's
     if last != ["out", "arg0", "arg1"]:
         raise CheckFailure("bwd(out, a, b) for a module called with two inputs (like Mse(inp, targ))",
                            f"bwd called with {len(last) - 1} input(s) or other tensors",
+                           MODULE_FIRST_ONLY + "." if last == ["out", "arg0"] else
                            "unpack all stored inputs: self.bwd(self.out, *self.args).")
+
+
+_ARG_WORDS = {"out": "the output", "arg0": "x", "copy_out": "a copy of the output", "copy_arg0": "a copy of x",
+              "part_arg0": "a row of x", "tuple": "a tuple", "other": "another object"}
 
 
 MODULE_NO_OUT = ("your __call__ does not store self.out: backward() reads it, so set "
@@ -252,7 +325,7 @@ def _act_grad(cls: Handle, torch_fn: Callable[[torch.Tensor], torch.Tensor], nam
         seen = yield from bwd_pass(cls, [], [x.clone()], out_g.clone())
         out = seen["out"]
         want, = autograd_vjp(torch_fn, [x], out_g)
-        got = _g_of(seen["inputs_g"][0], "inp.g", f"in bwd, set inp.g = out.g * ({hint}).")
+        got = _seen_g(seen, "inputs", 0, "inp.g", f"in bwd, set inp.g = out.g * ({hint}).")
         expect_grad(f"{name} inp.g for input shaped {shape}", got, want, f"inp.g = out.g * ({hint}).",
                     [(NO_OUT_G, lambda: autograd_vjp(torch_fn, [x], None)[0])] + mistakes(x, out, out_g))
 
@@ -327,11 +400,14 @@ def activation_checks() -> list[Check]:
     """Relu and Sigmoid: 3 points."""
     return [Check("activation_bwd.by_hand", "gradients by hand (no autograd, not the reference)", 0,
                   check_activation_by_hand, gate=True),
-            Check("activation_bwd.forward", "forward equals torch.relu / torch.sigmoid", 0.5, check_activation_forward),
-            Check("activation_bwd.relu_grad", "Relu: inp.g equals autograd's", 1, check_relu_grad),
-            Check("activation_bwd.sigmoid_grad", "Sigmoid: inp.g equals autograd's", 1, check_sigmoid_grad),
+            Check("activation_bwd.forward", "forward equals torch.relu / torch.sigmoid", 0.5, check_activation_forward,
+                  explain=explain_activation),
+            Check("activation_bwd.relu_grad", "Relu: inp.g equals autograd's", 1, check_relu_grad,
+                  explain=explain_activation),
+            Check("activation_bwd.sigmoid_grad", "Sigmoid: inp.g equals autograd's", 1, check_sigmoid_grad,
+                  explain=explain_activation),
             Check("activation_bwd.untouched", "inp and out.g left unchanged (no in-place edits)", 0.5,
-                  check_activation_untouched)]
+                  check_activation_untouched, explain=explain_activation)]
 
 
 # ---- Lin ------------------------------------------------------------------------------------------
@@ -348,17 +424,18 @@ def _lin(inp: torch.Tensor, w: torch.Tensor, b: torch.Tensor) -> torch.Tensor:
 
 
 def _run_lin(cls: Handle, shape: tuple[int, int, int], seed: int,
-             earlier: torch.Tensor | None = None) -> Q:
+             earlier: torch.Tensor | None = None, need: Sequence[int] = (0, 1, 2)) -> Q:
     """(student's grads [inp.g, w.g, b.g], autograd's, inputs [inp, w, b, out_g]) for one shape.
 
     With `earlier` (an out.g), the layer first runs one backward pass on another input, as a training loop does.
+    Only the grads in `need` must be there (a missing w.g costs the checks of w.g, not those of inp.g).
     """
     inp, w, b, out_g = lin_params(*shape, seed=seed)
     first = None if earlier is None else ([rand(*inp.shape, seed=seed + 7)], earlier.clone())
     seen = yield from bwd_pass(cls, [w.clone(), b.clone()], [inp.clone()], out_g.clone(), first)
     hint = "in bwd set inp.g, self.w.g and self.b.g"
-    got = [_g_of(seen["inputs_g"][0], "inp.g", hint), _g_of(seen["params_g"][0], "w.g", hint),
-           _g_of(seen["params_g"][1], "b.g", hint)]
+    where = [("inputs", 0, "inp.g"), ("params", 0, "w.g"), ("params", 1, "b.g")]
+    got = [_seen_g(seen, kind, i, name, hint) if k in need else None for k, (kind, i, name) in enumerate(where)]
     return got, autograd_vjp(_lin, [inp, w, b], out_g), [inp, w, b, out_g]
 
 
@@ -366,17 +443,22 @@ def _lin_grad(cls: Any, which: int) -> Q:
     """Compare one of inp.g, w.g, b.g with autograd's over LIN_SHAPES."""
     cls, = yield from _classes(cls, ["Lin"])
     for k, shape in enumerate(LIN_SHAPES):
-        got, want, (inp, w, b, g) = yield from _run_lin(cls, shape, seed=50 + 10 * k)
+        got, want, (inp, w, b, g) = yield from _run_lin(cls, shape, seed=50 + 10 * k, need=(which,))
         ones = torch.ones_like(g)
         name, hint, mistakes = [
             ("inp.g", "inp.g is out.g times the transpose of w, shaped (batch, in) like inp.",
              [(NO_OUT_G, lambda: ones @ w.T)]),
             ("w.g", "inp.T @ out.g (shape (in, out), like w), or einops.einsum(inp, out.g, 'batch i, batch o -> i o').",
              [(NO_OUT_G, lambda: inp.T @ ones),
-              ("the gradient divided by the batch size (a mean, not a sum)", lambda: inp.T @ g / len(inp))]),
+              ("the gradient divided by the batch size (a mean, not a sum)", lambda: inp.T @ g / len(inp)),
+              ("out.g.T @ inp, the transpose of w.g, shaped (out, in): w.g has w's shape", lambda: (inp.T @ g).T)]),
             ("b.g", "sum out.g over the batch: einops.reduce(out.g, 'batch out -> out', 'sum') or out.g.sum(0).",
              [("the mean over the batch instead of the sum", lambda: g.mean(0)), (NO_OUT_G, lambda: ones.sum(0)),
-              ("the first row of out.g, not the sum over the batch", lambda: g[0])]),
+              ("the first row of out.g, not the sum over the batch", lambda: g[0]),
+              ("out.g summed over dim 1 (the outputs), not over dim 0 (the batch)", lambda: g.sum(1)),
+              ("out.g itself, shaped (batch, out), not summed over the batch", lambda: g),
+              ("out.g.sum(0, keepdim=True), shaped (1, out): b.g has b's shape (out,)",
+               lambda: g.sum(0, keepdim=True))]),
         ][which]
         expect_grad(name, got[which], want[which], hint, mistakes,
                     where=f" (batch {shape[0]}, in {shape[1]}, out {shape[2]})")
@@ -388,7 +470,7 @@ def _lin_second_call(cls: Handle, which: int) -> Q:
     """w.g or b.g after a second backward pass of one layer is that pass's own gradient, not a running sum."""
     shape, seed = LIN_SHAPES[2], 90
     earlier_g = rand(shape[0], shape[2], seed=seed + 8)
-    got, want, (inp, w, b, _) = yield from _run_lin(cls, shape, seed=seed, earlier=earlier_g)
+    got, want, (inp, w, b, _) = yield from _run_lin(cls, shape, seed=seed, earlier=earlier_g, need=(which,))
     before = autograd_vjp(_lin, [rand(*inp.shape, seed=seed + 7), w, b], earlier_g)
     param = "w" if which == 1 else "b"
     accumulated = (f"the sum of this pass's and the previous pass's gradients: on a second backward pass your bwd "
@@ -403,6 +485,8 @@ def _lin_second_call(cls: Handle, which: int) -> Q:
 
 
 LIN_DIMS = {"batch": 8, "in": 784, "out": 50}    # LIN_SHAPES[0]: the sizes in an error message name themselves
+# every (batch, in, out) the checks use with three different sizes, so the sizes name the dimensions there too
+LIN_ALL_DIMS = [LIN_DIMS, {"batch": 3, "in": 4, "out": 2}, {"batch": 4, "in": 5, "out": 3}]
 TRANSPOSE_W = ("the shapes say you need the transpose: multiply out.g by w transposed, "
                "(batch, out) @ (out, in) = (batch, in)")
 TRANSPOSE_INP = "the shapes say you need the transpose: self.w.g = inp.T @ out.g, (in, batch) @ (batch, out) = (in, out)"
@@ -416,14 +500,19 @@ LIN_PRODUCTS = {   # (mat1, mat2) of a failed matrix product -> the sentence nam
 
 
 def explain_lin(exc: BaseException, cls: Any) -> str | None:
-    """Name the transpose that a failed matrix product in Lin calls for, from the shapes in the error."""
+    """Name the transpose that a failed matrix product in Lin calls for, from the shapes in the error (or a .g +=)."""
+    if explain_plus_equals(exc):
+        return explain_plus_equals(exc)
     found = re.search(r"\((\d+)x(\d+) and (\d+)x(\d+)\)", str(exc))
     if not found:
         return None
-    names = {size: name for name, size in LIN_DIMS.items()}
-    a, b, c, d = (names.get(int(n)) for n in found.groups())
-    hint = LIN_PRODUCTS.get(((a, b), (c, d)))
-    return f"({a}, {b}) @ ({c}, {d}) cannot be multiplied: {hint}." if hint else None
+    for dims in LIN_ALL_DIMS:
+        names = {size: name for name, size in dims.items()}
+        a, b, c, d = (names.get(int(n)) for n in found.groups())
+        hint = LIN_PRODUCTS.get(((a, b), (c, d)))
+        if hint:
+            return f"({a}, {b}) @ ({c}, {d}) cannot be multiplied: {hint}."
+    return None
 
 
 def check_lin_by_hand(cls: Any) -> Q:
@@ -443,6 +532,7 @@ def check_lin_forward(cls: Any) -> Q:
         if not isinstance(got, torch.Tensor) or tuple(got.shape) != tuple(want.shape) or not close(got, want, **TOL):
             raise CheckFailure(f"forward = inp @ w + b shaped {tuple(want.shape)} (w is (in, out) = {tuple(w.shape)})",
                                f"{tuple(got.shape) if isinstance(got, torch.Tensor) else _type_name(got)}",
+                               f"{FORWARD_NO_RETURN} inp @ self.w + self.b." if got is None else
                                "w is stored (in, out) as in fast.ai's course: inp @ self.w + self.b, no transpose.")
 
 
@@ -465,7 +555,7 @@ def check_lin_finite_difference(cls: Any) -> Q:
     """w.g and b.g agree with central differences of sum(out * out.g) (as minitorch's grad check)."""
     cls, = yield from _classes(cls, ["Lin"])
     inp, w, b, g = lin_params(3, 4, 2, seed=70)
-    got, _, _ = yield from _run_lin(cls, (3, 4, 2), seed=70)
+    got, _, _ = yield from _run_lin(cls, (3, 4, 2), seed=70, need=(1, 2))
     eps = 1e-6
     for name, param, grad, idx in (("w", w, got[1], (2, 1)), ("w", w, got[1], (0, 0)), ("b", b, got[2], (1,))):
         if tuple(grad.shape) != tuple(param.shape):
@@ -529,13 +619,20 @@ MSE_BROADCAST = ("inp (n, 1) minus targ (n,) broadcasts to an (n, n) matrix of e
 
 def explain_mse(exc: BaseException, cls: Any) -> str | None:
     """Name the mistake of a bwd that reads out.g, which nothing sets for the loss."""
+    if explain_plus_equals(exc):
+        return explain_plus_equals(exc)
     if isinstance(exc, AttributeError) and "'g'" in str(exc):
         return MSE_NO_OUT_G + "."
     return None
 
 
+FORWARD_NO_RETURN = "your forward returns None: end it with return"
+
+
 def _mse_forward_hint(got: Any, inp: torch.Tensor, targ: torch.Tensor) -> str:
     """The hint for a wrong loss: name the (n, 1) - (n,) broadcast or the missing mean when the value shows it."""
+    if got is None:
+        return f"{FORWARD_NO_RETURN} (inp - targ.view_as(inp)).pow(2).mean()."
     if isinstance(got, torch.Tensor) and got.numel() == 1 and inp.shape != targ.shape:
         if close(got.reshape(()), (inp - targ).pow(2).mean(), **TOL):
             return MSE_BROADCAST + "."
@@ -569,7 +666,7 @@ def check_mse_grad(cls: Any) -> Q:
         diff = inp - targ.reshape(inp.shape)
         hint = ("inp.g = 2 * (inp - targ) / n, n = inp.numel() (the number of terms in the mean), shaped like inp: "
                 "give targ inp's shape first (targ.view_as(inp)), or (n, 1) - (n,) broadcasts to (n, n).")
-        expect_grad(f"Mse inp.g for inp {si}, targ {st}", _g_of(seen["inputs_g"][0], "inp.g", hint), want, hint, [
+        expect_grad(f"Mse inp.g for inp {si}, targ {st}", _seen_g(seen, "inputs", 0, "inp.g", hint), want, hint, [
             ("(inp - targ) / n: the factor 2 of the square's derivative is missing", lambda: diff / inp.numel()),
             ("2 * (inp - targ): the division by n of the mean is missing", lambda: 2 * diff),
             ("2 * (inp - targ) / batch size: the mean is over all inp.numel() terms", lambda: 2 * diff / len(inp)),
@@ -621,11 +718,58 @@ def _model_case(cls: Handle, sizes: Sequence[int], acts: Sequence[str], targ_sha
     return case, nn.Sequential(*torch_layers), x, targ, params
 
 
+MODEL_NO_RETURN = "your __call__ returns None: return self.loss(x, targ), the loss of the last layer's output"
+MODEL_REVERSED = ("your __call__ runs the layers in another order: run self.layers first to last, "
+                  "for layer in self.layers: x = layer(x) (only backward() goes in reverse)")
+MODEL_NO_ASSIGN = ("your __call__ throws each layer's output away: a bare layer(x) leaves x unchanged, so every layer "
+                   "gets the model's input; pass the output on, x = layer(x)")
+MODEL_COPY = ("a layer received a copy of the output before it (x.clone(), x.detach(), x + 0...): its bwd sets .g on "
+              "the copy, so the layer that made x never gets its out.g; pass each output on as it is")
+MODEL_SET_OUT_G = ("you set a layer's out.g yourself, to a gradient of another shape: the next layer's bwd already "
+                   "stores it (as the inp.g of its own input), so backward() is only self.loss.backward(), then "
+                   "layer.backward() for each layer in reversed order")
+
+
+def _layer_word(name: str) -> str:
+    """A layer of the checks' models as the student's code names it: 'self.layers[2] (a Lin)', 'self.loss'."""
+    if name == "loss":
+        return "self.loss"
+    kind, i = name.rstrip("0123456789"), int(name[len(name.rstrip("0123456789")):])
+    return f"self.layers[{2 * i + (kind != 'Lin')}] (a {kind})"
+
+
 def _stopped(seen: list | None) -> None:
     """Fail with what stopped the checks' own layers inside the student's Model (nothing when nothing did)."""
     if not seen:
         return
     kind = seen[0]
+    if kind == "lin_input":
+        name, shape, n_in, source, before = seen[1:]
+        layer = _layer_word(name)
+        if not before and name != "Lin0":
+            raise CheckFailure("the layers to run first to last, self.layers[0] first", f"{layer} first",
+                               MODEL_REVERSED + ".")
+        if source == "x":
+            raise CheckFailure(f"{layer} to receive the output of the layer before it ({n_in} features)",
+                               f"the model's input x itself, shaped {tuple(shape)}", MODEL_NO_ASSIGN + ".")
+        raise CheckFailure(f"{layer} to receive an input with {n_in} features, the output of the layer before it",
+                           f"an input shaped {tuple(shape)}" + (f" (the output of {_layer_word(source)})"
+                                                                if source[:1].isupper() else ""),
+                           "pass x through every layer of self.layers, in order: for layer in self.layers: x = layer(x).")
+    if kind == "out_g_shape":
+        name, got, want, by = seen[1:]
+        raise CheckFailure(f"the out.g of {_layer_word(name)} shaped {tuple(want)}, like its output",
+                           f"{tuple(got)}" + (f", the .g that the bwd of {_layer_word(by)} stored on its own input"
+                                              if by else ""), MODEL_SET_OUT_G + ".")
+    if kind == "no_out_g" and seen[3]:
+        raise CheckFailure(f"the output of {_layer_word(seen[1])} to have its .g when its backward() runs",
+                           f"no .g: {_layer_word(seen[3])} received a copy of it", MODEL_COPY + ".")
+    if kind == "no_out_g" and seen[2] and "loss" in seen[4] and seen[2] not in seen[4]:
+        first, then = _layer_word(seen[1]), _layer_word(seen[2])
+        raise CheckFailure(f"{seen[1]}'s output to have its .g when its backward() runs",
+                           "no .g yet (backward called too early)",
+                           f"the backward() of {first} ran before that of {then}, which sets its out.g: call "
+                           "self.loss.backward() first, then for layer in reversed(self.layers): layer.backward().")
     if kind == "loss_input":
         raise CheckFailure(f"the loss called with the last layer's output ({seen[1]} values, like the target)",
                            f"an input shaped {tuple(seen[2])}",
@@ -679,8 +823,8 @@ def check_model_forward(cls: Any) -> Q:
         if not isinstance(got, torch.Tensor) or got.numel() != 1 or not close(got.reshape(()), want, **TOL):
             raise CheckFailure(f"the loss {float(want):.6g} of nn.Sequential with the same weights "
                                f"({len(model_layers(sizes, acts))} layers {model_layers(sizes, acts)})",
-                               value_summary(got), "run every layer in order on x, then return the loss of the last "
-                               "output and targ.")
+                               value_summary(got), MODEL_NO_RETURN + "." if got is None else
+                               "run every layer in order on x, then return the loss of the last output and targ.")
 
 
 def model_layers(sizes: Sequence[int], acts: Sequence[str]) -> list[str]:

@@ -308,6 +308,16 @@ def _run_in_thread(fn: Callable[[], None], timeout_s: float) -> None:
         raise box["exc"]
 
 
+CHALLENGE_STRIDE = 1009   # judge._check_seed: check i under challenge c runs with seed c * 1009 + i
+_challenge = [0]          # the challenge of the check running now (0 in a self-check)
+
+
+def varied(seed: int) -> int:
+    """A check's fixed input seed moved by the grader's challenge: the same inputs in every self-check, fresh
+    ones in every graded run (so observations cannot be computed ahead of time and planted)."""
+    return seed + 7919 * _challenge[0]
+
+
 @contextlib.contextmanager
 def _quiet_and_seeded(seed: int) -> Iterator[None]:
     """Silence warnings and student prints (stderr output zeroes an nbgrader cell); keep the caller's RNG."""
@@ -317,7 +327,11 @@ def _quiet_and_seeded(seed: int) -> Iterator[None]:
             contextlib.redirect_stdout(sink), contextlib.redirect_stderr(sink):
         warnings.simplefilter("ignore")
         torch.manual_seed(seed)
-        yield
+        before, _challenge[0] = _challenge[0], seed // CHALLENGE_STRIDE
+        try:
+            yield
+        finally:
+            _challenge[0] = before
 
 
 def run_check(check: Check, obj: Any, seed: int = 0, side: Any = None) -> CheckResult:

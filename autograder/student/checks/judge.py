@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from .core import CheckResult, Report, StaleTape, run_check
+from .core import CHALLENGE_STRIDE, CheckResult, Report, StaleTape, run_check
 from .probes import PROBES
 from .registry import EXERCISES, _named_mistakes, diagnosis_id
 from .tape import Handle, Objects, Recorder, Replayer, decode, load, save
@@ -25,7 +25,7 @@ def judged(exercise: str) -> bool:
 
 def _check_seed(seed: int, index: int) -> int:
     """The checks' own RNG seed for check `index` under challenge `seed` (seed 0: the self-check's, = index)."""
-    return seed * 1009 + index
+    return seed * CHALLENGE_STRIDE + index
 
 
 def observe(exercise: str, obj: Any, seed: int = 0) -> dict:

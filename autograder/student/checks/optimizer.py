@@ -2,10 +2,11 @@
 
 Each check trains the same small float64 model on the same 5 batches twice, once with the student's
 optimizer and once with torch.optim's, and compares every parameter after every step (tolerance
-1e-5); one check also changes the lr between steps, as a schedule does. When they differ, it replays
-known mistakes (the momentum buffer not kept, weight decay added after momentum, no bias correction,
-the lr kept from __init__, ...) and names the one that matches. Nothing here imports the reference
-solutions.
+1e-5); one check also changes the lr between steps, as a schedule does, the momentum check zeroes the
+gradients in place between steps (so a buffer that is p.grad itself shows), and one freezes a layer. When
+they differ, it replays known mistakes (the momentum buffer not kept, decoupled weight decay, Nesterov, no
+bias correction, t from 0, the lr kept from __init__, ...) and names the one that matches. Nothing here
+imports the reference solutions.
 
 The checks are judged (tape.py): the student's optimizer runs only in the probes of probes_optimizer.py,
 which return its parameters after each step; torch.optim's trajectories, the named mistakes and the points
@@ -13,6 +14,8 @@ are computed here, from those answers alone.
 """
 from __future__ import annotations
 
+import math
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable, Iterator
@@ -115,6 +118,7 @@ class Run:
     held: int                   # how many of the model's parameters the optimizer keeps
     graph_nodes: list[str]      # parameters no longer leaves requiring grad after the steps
     replaced: bool              # the model's parameters were replaced by other tensors
+    aliased: list[str]          # parameters whose .grad was a tensor the optimizer kept (a buffer that is p.grad)
 
 
 def _start() -> list[torch.Tensor]:
@@ -130,21 +134,35 @@ def _a_class(cls: Any) -> None:
                            "call self_check with the class.")
 
 
-def student_run(cls: Any, style: str = "named", lrs: tuple[float, ...] | None = None, own_zero_grad: bool = False,
-                **hp: Any) -> Q:
+def student_run(cls: Any, style: str = "named", lrs: tuple[float, ...] | None = None, clear: str = "none",
+                frozen: tuple[int, ...] = (), **hp: Any) -> Q:
     """The student's optimizer, built with model.named_parameters() (or parameters()) and hp, run for STEPS steps
-    in the student's process; its errors come back at the yield."""
+    in the student's process, the gradients cleared before each backward as `clear` says ("none": set to None,
+    "zero": zeroed in place, "own": the student's zero_grad()), the layers in `frozen` with requires_grad False;
+    its errors come back at the yield."""
     _a_class(cls)
     data = list(batches())
     seen = yield ask("optimizer_trajectory", cls, _start(), [x for x, _ in data], [y for _, y in data], style,
-                     dict(hp), list(lrs) if lrs else None, own_zero_grad, [])
+                     dict(hp), list(lrs) if lrs else None, clear, list(frozen))
     return Run([list(ps) for ps in seen["trajectory"]], int(seen["held"]), list(seen["graph_nodes"]),
-               bool(seen["replaced"]))
+               bool(seen["replaced"]), [str(n) for n in seen["aliased"]])
+
+
+def _close(p: torch.Tensor, q: torch.Tensor) -> bool:
+    """Within TOL, where a nan or inf stands in the same place in both (a mistake that divides by zero is named)."""
+    if tuple(p.shape) != tuple(q.shape):
+        return False
+    odd = ~torch.isfinite(p)
+    if not bool(odd.any()) and bool(torch.isfinite(q).all()):
+        return close(p, q, **TOL)
+    if not torch.equal(odd, ~torch.isfinite(q)) or not torch.equal(p[odd].nan_to_num(0.0), q[odd].nan_to_num(0.0)):
+        return False
+    return close(torch.where(odd, 0.0, p), torch.where(odd, 0.0, q), **TOL)
 
 
 def same(a: Trajectory, b: Trajectory) -> bool:
-    """Every parameter after every step within TOL."""
-    return all(close(p, q, **TOL) for pa, pb in zip(a, b) for p, q in zip(pa, pb))
+    """Every parameter after every step within TOL (nan where the other has nan)."""
+    return all(_close(p, q) for pa, pb in zip(a, b) for p, q in zip(pa, pb))
 
 
 def first_difference(got: Trajectory, want: Trajectory) -> str:
@@ -167,6 +185,8 @@ class Formula:
     @torch.no_grad()
     def step(self) -> None:
         for i, p in enumerate(self.params):
+            if p.grad is None:
+                continue
             st = self.state.setdefault(i, {"t": 0})
             if self.mistake == "no_state":      # fresh state every step: m, v and t start again
                 st = {"t": 0}
@@ -183,7 +203,7 @@ class Formula:
 
     def _sgd(self, p: torch.Tensor, g: torch.Tensor, st: dict) -> None:
         lr, m, wd, bad = self._lr(), self.hp.get("momentum", 0.0), self.hp.get("weight_decay", 0.0), self.mistake
-        if wd and bad != "wd_after":
+        if wd and bad not in ("wd_after", "decoupled_after", "no_wd"):
             g = g - wd * p if bad == "wd_sign" else g + wd * p
         if m and bad == "lr_in_buffer":
             st["buf"] = lr * g if "buf" not in st else m * st["buf"] + lr * g
@@ -198,26 +218,38 @@ class Formula:
             else:
                 buf = g if buf is None else m * buf + g
             st["buf"] = buf
-            g = buf
+            g = g + m * buf if bad == "nesterov" else buf
         if wd and bad == "wd_after":
             g = g + wd * p
         if bad == "uphill":
             p += lr * g
             return
         p -= lr * g
+        if wd and bad == "decoupled_after":
+            p -= lr * wd * p
 
     def _adam(self, p: torch.Tensor, g: torch.Tensor, st: dict) -> None:
         lr, (b1, b2), eps = self._lr(), self.hp.get("betas", (0.9, 0.999)), self.hp.get("eps", 1e-8)
         wd, bad, t = self.hp.get("weight_decay", 0.0), self.mistake, st["t"]
         if bad == "swapped_betas":
             b1, b2 = b2, b1
+        if bad == "fixed_betas":
+            b1, b2 = 0.9, 0.999
+        if bad == "fixed_eps":
+            eps = 1e-8
+        if bad == "t_fixed":
+            t = 1
+        if bad == "t_from_0":
+            t -= 1
         if wd and bad != "decoupled":
             g = g + wd * p
-        st["m"] = b1 * st.get("m", 0) + (1 - b1) * g
-        st["v"] = b2 * st.get("v", 0) + (1 - b2) * g * g
-        m_hat, v_hat = (st["m"], st["v"]) if bad == "no_bias_correction" else \
-            (st["m"] / (1 - b1 ** t), st["v"] / (1 - b2 ** t))
-        denom = (v_hat + eps).sqrt() if bad == "eps_inside" else v_hat.sqrt() + eps
+        st["m"] = b1 * st.get("m", 0) + (1 if bad == "m_no_1mb1" else 1 - b1) * g
+        st["v"] = b2 * st.get("v", 0) + (1 - b2) * (g if bad == "v_of_g" else g.abs() if bad == "v_abs" else g * g)
+        bc1, bc2 = 1 - b1 ** t, 1 - b2 ** t
+        m_hat = st["m"] if bad in ("no_bias_correction", "no_bc_m") else st["m"] / bc1
+        v_hat = st["v"] if bad in ("no_bias_correction", "no_bc_v") else st["v"] / bc2
+        denom = (v_hat + eps).sqrt() if bad == "eps_inside" else \
+            (st["v"].sqrt() + eps) / math.sqrt(bc2) if bad == "eps_before_bc" else v_hat.sqrt() + eps
         if wd and bad == "decoupled":
             p -= lr * wd * p
         p -= lr * m_hat / denom
@@ -225,22 +257,44 @@ class Formula:
 
 EMA = ("momentum as an exponential moving average, buf = momentum * buf + (1 - momentum) * g: that is dampening, "
        "which torch.optim.SGD leaves at 0; it uses buf = momentum * buf + g")
+DECOUPLED_SGD = ("decoupled weight decay (p -= lr * wd * p, AdamW-style; the same as wd * p added after momentum): "
+                 "torch.optim.SGD adds wd * p to the gradient before the momentum buffer")
 SGD_MISTAKES = {
     "uphill": "a step uphill: p += lr * g moves along the gradient and increases the loss; subtract it",
     "no_buffer": "plain SGD: the momentum buffer is not kept from one step to the next (buf = g each step)",
-    "wd_after": "weight decay added after momentum (torch adds wd * p to the gradient before the buffer)",
+    "wd_after": DECOUPLED_SGD,
+    "decoupled_after": DECOUPLED_SGD,
+    "nesterov": "Nesterov momentum (p -= lr * (g + momentum * buf)); torch.optim.SGD's default is plain momentum, "
+                "p -= lr * buf with buf = momentum * buf + g",
     "dampening": EMA,
     "dampening_first_g": EMA,
     "wd_sign": "weight decay with the wrong sign (g - wd * p)",
+    "no_wd": "weight_decay ignored: the gradient has no wd * p term (g = p.grad + wd * p)",
 }
+T_FROM_0 = ("a step count t that starts at 0: the first bias correction 1 - beta1**t is 0, a division by zero "
+            "(inf, then nan); bump t before using it, so that t counts steps from 1")
 ADAM_MISTAKES = {
     "no_bias_correction": "no bias correction (m / (1 - beta1**t) and v / (1 - beta2**t) missing)",
+    "no_bc_m": "m without its bias correction: m_hat = m / (1 - beta1**t) is missing (v is corrected)",
+    "no_bc_v": "v without its bias correction: v_hat = v / (1 - beta2**t) is missing (m is corrected)",
     "eps_inside": "eps inside the square root (torch: sqrt(v_hat) + eps)",
+    "eps_before_bc": "eps added before the bias correction ((sqrt(v) + eps) / sqrt(1 - beta2**t)); torch adds eps "
+                     "after it: sqrt(v_hat) + eps",
     "swapped_betas": "beta1 and beta2 swapped",
+    "m_no_1mb1": "the first moment m without its factor (1 - beta1): m = beta1 * m + g; torch keeps "
+                 "m = beta1 * m + (1 - beta1) * g",
+    "v_of_g": "the second moment v averaging g, not g²: v = beta2 * v + (1 - beta2) * g goes negative and "
+              "sqrt(v) gives nan; average g * g",
+    "v_abs": "the second moment v averaging |g|, not g²; average g * g",
+    "fixed_betas": "the betas argument ignored: your step uses 0.9 and 0.999 whatever betas says; read self.betas",
+    "fixed_eps": "the eps argument ignored: your step uses 1e-8 whatever eps says; read self.eps",
     "decoupled": "decoupled weight decay (AdamW); torch.optim.Adam adds wd * p to the gradient",
     "no_state": "state not kept between steps: m, v and t start again at every step (keep them per parameter)",
     "shared_t": "one step counter t shared by all parameters, bumped once per parameter (keep t per parameter, "
                 "or bump one counter once per step())",
+    "t_fixed": "a step count t that never grows (t stays 1): the bias correction needs t = 1, 2, 3, ...; "
+               "t += 1 at every step",
+    "t_from_0": T_FROM_0,
 }
 
 
@@ -277,6 +331,24 @@ def _says(label: str, kind: str, hint: str) -> str:
     return label + "." if label in SCHEDULE_MISTAKES[kind].values() else f"your step is {label}. {hint}"
 
 
+FIXED_LR = "your step size is not the lr argument: read self.lr in step(), never a number written in the code"
+
+
+def check_step_size(got: Trajectory, want: Trajectory, first_lr: float, torch_cls: type, **hp: Any) -> None:
+    """Fail naming a hard-coded lr when the student trains exactly as torch.optim does with one other, fixed lr
+    (found from the first step, which is torch's times another factor)."""
+    start = _start()
+    d = torch.cat([(s - p).flatten() for s, p in zip(start, got[0])])
+    t = torch.cat([(s - q).flatten() for s, q in zip(start, want[0])])
+    if not bool(torch.isfinite(d).all()) or float(t.norm()) == 0:
+        return
+    r = float(d @ t / (t @ t))
+    if abs(r - 1) > 1e-3 and r > 0 and float((d - r * t).norm()) <= 1e-6 * float(d.norm()) and \
+            same(got, reference_trajectory(torch_cls, None, **{**hp, "lr": r * first_lr})):
+        raise CheckFailure(f"a first step of -lr * g with lr={first_lr:g}", f"a step of -{r * first_lr:.3g} * g",
+                           f"{FIXED_LR} (your first step used {r * first_lr:.3g}, the lr was {first_lr:g}).")
+
+
 def check_moves(run: Run, what: str) -> None:
     """Fail when step() changed no parameter, naming why: a rebound local name, or no parameter kept."""
     if not same(run.trajectory, [_start()] * STEPS):
@@ -285,11 +357,17 @@ def check_moves(run: Run, what: str) -> None:
                        (REBIND if run.held else NOTHING_KEPT) + ".")
 
 
+ALIAS = ("your momentum buffer is p.grad itself (buf = p.grad, not a copy): zeroing the gradient in place "
+         "(zero_grad with p.grad.zero_()) wipes the momentum and the next backward writes into the buffer; "
+         "store a copy, buf = p.grad.clone()")
+
+
 def compare_with_torch(cls: Any, kind: str, what: str, hint: str, lrs: tuple[float, ...] | None = None,
-                       **hp: Any) -> Q:
-    """Fail unless the student's trajectory equals torch.optim's for these hyperparameters (and lr schedule)."""
+                       clear: str = "none", **hp: Any) -> Q:
+    """Fail unless the student's trajectory equals torch.optim's for these hyperparameters (and lr schedule), the
+    gradients cleared before each backward as `clear` says (torch.optim's steps are the same either way)."""
     torch_cls = torch_optimizer("SGD" if kind == "sgd" else "Adam")
-    run = yield from student_run(cls, lrs=lrs, **hp)
+    run = yield from student_run(cls, lrs=lrs, clear=clear, **hp)
     got = run.trajectory
     want = reference_trajectory(torch_cls, lrs, **hp)
     if not same(want, reference_trajectory(kind, lrs, **hp)):
@@ -298,10 +376,15 @@ def compare_with_torch(cls: Any, kind: str, what: str, hint: str, lrs: tuple[flo
     if same(got, want):
         return
     expected = f"{what} to follow torch.optim.{torch_cls.__name__}({_fmt(hp)}) for {STEPS} steps" + \
-        (f" with lr set to {', '.join(map(str, lrs))} before them" if lrs else "")
+        (f" with lr set to {', '.join(map(str, lrs))} before them" if lrs else "") + \
+        (" (gradients zeroed in place between steps)" if clear == "zero" else "")
+    if run.aliased:
+        raise CheckFailure(expected, f"a buffer that is the gradient tensor of {', '.join(run.aliased)}", ALIAS + ".")
     label = named_mistake(got, kind, lrs, **hp)
     if label:
         raise CheckFailure(expected, label, _says(label, kind, hint))
+    if kind == "sgd":
+        check_step_size(got, want, lrs[0] if lrs else hp["lr"], torch_cls, **hp)
     check_moves(run, what)
     raise CheckFailure(f"{expected} (tolerance {TOL['atol']:g})", first_difference(got, want), hint)
 
@@ -351,6 +434,7 @@ def check_sgd_params(cls: Any) -> Q:
             if label:
                 raise CheckFailure(f"SGD(model.{call}, lr={LR}) to train like torch.optim.SGD", label,
                                    f"your step is {label}.")
+            check_step_size(got, want, LR, torch_optimizer("SGD"), lr=LR)
             check_moves(run, f"SGD(model.{call}, lr={LR})")
             raise CheckFailure(f"SGD(model.{call}, lr={LR}) to train like torch.optim.SGD",
                                first_difference(got, want),
@@ -365,8 +449,9 @@ def check_sgd_plain(cls: Any) -> Q:
 
 
 def check_sgd_momentum(cls: Any) -> Q:
-    """momentum: a velocity buffer per parameter, kept across steps, like torch.optim.SGD."""
-    yield from compare_with_torch(cls, "sgd", "SGD with momentum", SGD_HINT, lr=LR, momentum=MOMENTUM)
+    """momentum: a velocity buffer per parameter, kept across steps, like torch.optim.SGD; the gradients are zeroed
+    in place between steps (zero_grad(set_to_none=False)), so a buffer that is p.grad itself loses its momentum."""
+    yield from compare_with_torch(cls, "sgd", "SGD with momentum", SGD_HINT, clear="zero", lr=LR, momentum=MOMENTUM)
 
 
 def check_sgd_weight_decay(cls: Any) -> Q:
@@ -382,12 +467,28 @@ PAIRS_ONLY = ("your optimizer unpacks every item as a (name, parameter) pair, bu
               "accept both (Hint 1): [p if isinstance(p, tuple) else (str(i), p) for i, p in enumerate(params)]")
 
 
+NO_KEYWORD = "your __init__ does not accept a keyword argument that torch.optim's does"
+SIGNATURES = ("SGD(params, lr, momentum=0.0, weight_decay=0.0) and Adam(params, lr=1e-3, betas=(0.9, 0.999), "
+              "eps=1e-8, weight_decay=0.0)")
+ONE_BUFFER = ("one buffer shared by parameters of different shapes (the sizes do not match): keep a buffer (or m "
+              "and v) per parameter, e.g. in a dict keyed by the parameter's name or position")
+FROZEN = ("a frozen parameter (requires_grad False) has p.grad None after backward, and your step() fails on it: "
+          "skip it with `if p.grad is None: continue`, as torch.optim.SGD does")
+
+
 def explain_pairs(exc: BaseException, cls: Any) -> Q:
-    """Names a step outside no_grad, pairs assumed where parameters() gives tensors, or tensors assumed where
-    named_parameters() gives pairs."""
+    """Names a step outside no_grad, pairs assumed where parameters() gives tensors, tensors assumed where
+    named_parameters() gives pairs, a keyword __init__ lacks, one buffer for every parameter, t starting at 0."""
     text = str(exc)
     if isinstance(exc, RuntimeError) and "leaf Variable that requires grad" in text and "in-place" in text:
         return NO_GRAD + "."
+    keyword = re.search(r"unexpected keyword argument '(\w+)'", text)
+    if isinstance(exc, TypeError) and keyword:
+        return f"{NO_KEYWORD}: {keyword.group(1)}=...; give it the signature of {SIGNATURES}."
+    if isinstance(exc, RuntimeError) and "must match the size of tensor" in text:
+        return ONE_BUFFER + "."
+    if isinstance(exc, ZeroDivisionError):
+        return T_FROM_0 + "."
     if isinstance(exc, (ValueError, TypeError)) and "values to unpack" in text:
         return PAIRS_ONLY + "."
     if "tuple" not in text:
@@ -409,7 +510,8 @@ def check_sgd_lr_schedule(cls: Any) -> Q:
 
 def _check_zero_grad(cls: Any, kind: str, **hp: Any) -> Q:
     """zero_grad() leaves every gradient None or zero, and training with it equals training with the gradients
-    cleared by the check: judged against the student's own step(), so a mistake in step() costs only its checks."""
+    cleared by the check (set to None, or zeroed in place): judged against the student's own step(), so a mistake in
+    step() costs only its checks."""
     _a_class(cls)
     x, y = next(batches())
     grads = yield ask("optimizer_zero_grad", cls, _start(), x, y, "named", dict(hp))
@@ -421,8 +523,8 @@ def _check_zero_grad(cls: Any, kind: str, **hp: Any) -> Q:
         want = (yield from student_run(cls, **hp)).trajectory
     except Exception:  # noqa: BLE001 - step() itself fails: its own checks say why
         return
-    got = (yield from student_run(cls, own_zero_grad=True, **hp)).trajectory
-    if not same(got, want):
+    got = (yield from student_run(cls, clear="own", **hp)).trajectory
+    if not same(got, want) and not same(got, (yield from student_run(cls, clear="zero", **hp)).trajectory):
         raise CheckFailure("training with your zero_grad() to equal training with the gradients cleared by the check",
                            first_difference(got, want),
                            "zero_grad() clears .grad of every parameter and nothing else (not the momentum buffers).")
@@ -442,6 +544,33 @@ def check_sgd_no_graph(cls: Any) -> Q:
                            "update in place inside `with torch.no_grad():` (or decorate step with @torch.no_grad()).")
 
 
+FROZEN_MOVED = ("your step() changed the frozen layer's parameters (requires_grad False, so p.grad is None): "
+                "torch.optim.SGD skips every parameter whose grad is None, weight decay included")
+FROZEN_STOPPED = ("your step() stopped at the frozen layer (p.grad is None) and left the trainable layers unchanged: "
+                  "skip only that parameter with `continue`, not `break` or `return`")
+
+
+def check_sgd_frozen(cls: Any) -> Q:
+    """A model whose first layer is frozen (requires_grad False, p.grad None): the step skips it and trains the
+    rest, as torch.optim.SGD does (the rest is judged by the other checks)."""
+    run = yield from student_run(cls, frozen=(0,), lr=LR, momentum=MOMENTUM, weight_decay=WD)
+    start = _start()
+    names = [n for n, _ in make_model().named_parameters()]
+    moved = [names[i] for i in (0, 1) if any(not torch.equal(ps[i], start[i]) for ps in run.trajectory)]
+    expected = "SGD to leave the frozen first layer (requires_grad False) as it is and train the others"
+    if moved:
+        raise CheckFailure(expected, f"{moved} changed", FROZEN_MOVED + ".")
+    if all(torch.equal(ps[i], start[i]) for ps in run.trajectory for i in range(2, len(start))):
+        raise CheckFailure(expected, "no parameter changed", FROZEN_STOPPED + ".")
+
+
+def explain_frozen(exc: BaseException, cls: Any) -> Q:
+    """A step that fails on p.grad None names the frozen parameter; other errors as explain_pairs names them."""
+    if "NoneType" in str(exc):
+        return FROZEN + "."
+    return (yield from explain_pairs(exc, cls))
+
+
 def sgd_checks() -> list[Check]:
     """SGD: 5 points."""
     return [Check("sgd.not_torch", "your own SGD, not torch.optim's", 0, check_sgd_not_torch, gate=True),
@@ -450,14 +579,16 @@ def sgd_checks() -> list[Check]:
             Check("sgd.plain", "lr only: 5 steps equal torch.optim.SGD's", 1, check_sgd_plain, explain=explain_pairs),
             Check("sgd.momentum", "momentum: 5 steps equal torch.optim.SGD's", 1, check_sgd_momentum,
                   explain=explain_pairs),
-            Check("sgd.weight_decay", "weight decay (with and without momentum) equals torch's", 1,
+            Check("sgd.weight_decay", "weight decay (with and without momentum) equals torch's", 0.5,
                   check_sgd_weight_decay, explain=explain_pairs),
             Check("sgd.lr_schedule", "lr changed between steps (a schedule) as in torch.optim.SGD", 0.5,
                   check_sgd_lr_schedule, explain=explain_pairs),
             Check("sgd.zero_grad", "zero_grad() clears every gradient", 0.5, check_sgd_zero_grad,
                   explain=explain_pairs),
             Check("sgd.no_graph", "step() keeps parameters as leaves (no_grad)", 0.5, check_sgd_no_graph,
-                  explain=explain_pairs)]
+                  explain=explain_pairs),
+            Check("sgd.frozen", "a frozen layer (p.grad None) is skipped, as torch.optim.SGD does", 0.5,
+                  check_sgd_frozen, explain=explain_frozen)]
 
 
 # ---- Adam -----------------------------------------------------------------------------------------
@@ -471,8 +602,27 @@ def check_adam_not_torch(cls: Any) -> Q:
     yield from _not_torch(cls, "Adam")
 
 
+ADAM_DEFAULTS = {"lr": 1e-3, "betas": (0.9, 0.999), "eps": 1e-8, "weight_decay": 0.0}
+WRONG_DEFAULTS = ("your __init__'s defaults differ from torch.optim.Adam's (lr=1e-3, betas=(0.9, 0.999), eps=1e-8, "
+                  "weight_decay=0.0), so Adam(params) trains differently")
+
+
+def _same_default(got: Any, want: Any) -> bool:
+    """A default value equal to torch's (a number, or a tuple of numbers)."""
+    got_t, want_t = (got if isinstance(got, tuple) else (got,)), (want if isinstance(want, tuple) else (want,))
+    return len(got_t) == len(want_t) and all(isinstance(g, (int, float)) and math.isclose(g, w, rel_tol=1e-9)
+                                             for g, w in zip(got_t, want_t))
+
+
 def check_adam_defaults(cls: Any) -> Q:
-    """Adam(params, lr=0.01) with the default betas and eps follows torch.optim.Adam."""
+    """Adam's defaults are torch's, and Adam(params, lr=0.01) with the default betas and eps follows
+    torch.optim.Adam."""
+    _a_class(cls)
+    defaults = yield ask("init_defaults", cls)
+    wrong = [f"{k}={v}" for k, v in defaults.items() if k in ADAM_DEFAULTS and not _same_default(v, ADAM_DEFAULTS[k])]
+    if wrong:
+        raise CheckFailure("Adam's defaults to be torch.optim.Adam's", f"default {', '.join(wrong)}",
+                           f"{WRONG_DEFAULTS}: you wrote {', '.join(wrong)}.")
     yield from compare_with_torch(cls, "adam", "Adam", ADAM_HINT, lr=0.01)
 
 
@@ -500,7 +650,7 @@ def check_adam_zero_grad(cls: Any) -> Q:
 def adam_checks() -> list[Check]:
     """Adam: 3 points."""
     return [Check("adam.not_torch", "your own Adam, not torch.optim's", 0, check_adam_not_torch, gate=True),
-            Check("adam.defaults", "default betas and eps: 5 steps equal torch.optim.Adam's", 1,
+            Check("adam.defaults", "torch's defaults (lr, betas, eps): 5 steps equal torch.optim.Adam's", 1,
                   check_adam_defaults, explain=explain_pairs),
             Check("adam.hyperparameters", "betas and eps used as given", 0.5, check_adam_hyperparameters,
                   explain=explain_pairs),

@@ -38,30 +38,38 @@ def source_match(cls: type, pattern: str) -> str | None:
 
 # ---- layers: forward and bwd -----------------------------------------------------------------------
 
-def run_bwd(layer: Any, inputs: Sequence[torch.Tensor], out_g: torch.Tensor | None) -> Any:
+def _one_pass(layer: Any, inputs: Sequence[torch.Tensor], out_g: torch.Tensor | None) -> tuple[Any, Any]:
     """layer.forward(*inputs); when it returns a tensor, set out.g (unless None: a loss) and call
-    layer.bwd(out, *inputs). Returns what forward returned."""
+    layer.bwd(out, *inputs). Returns (what forward returned, what bwd returned)."""
     out = layer.forward(*inputs)
-    if isinstance(out, torch.Tensor):
-        if out_g is not None:
-            out.g = out_g
-        layer.bwd(out, *inputs)
-    return out
+    if not isinstance(out, torch.Tensor):
+        return out, None
+    if out_g is not None:
+        out.g = out_g
+    return out, layer.bwd(out, *inputs)
+
+
+def run_bwd(layer: Any, inputs: Sequence[torch.Tensor], out_g: torch.Tensor | None) -> Any:
+    """One forward and bwd of a live layer (see _one_pass); returns what forward returned."""
+    return _one_pass(layer, inputs, out_g)[0]
 
 
 def bwd_pass(cls: type, params: list, inputs: list, out_g: torch.Tensor | None, earlier: tuple | None = None,
              after: bool = False) -> dict:
     """cls(*params); with `earlier` = (inputs, out_g), one pass on those first (as a training loop does); then a
-    pass on inputs: what forward returned, whether bwd ran, the .g of every input and parameter, out.g after
-    bwd, and with `after` the inputs' and parameters' values after the pass."""
+    pass on inputs: what forward returned, whether bwd ran and what it returned, the .g of every input and
+    parameter (and whether their .grad holds a tensor), out.g after bwd, and with `after` the inputs' and
+    parameters' values after the pass."""
     layer = cls(*params)
     passes = [earlier, (inputs, out_g)] if earlier is not None else [(inputs, out_g)]
     for pass_inputs, pass_g in passes:
-        out = run_bwd(layer, pass_inputs, pass_g)
+        out, returned = _one_pass(layer, pass_inputs, pass_g)
         if not isinstance(out, torch.Tensor):
             return {"out": out, "ran": False}
-    seen = {"out": out, "ran": True, "out_g": getattr(out, "g", None),
-            "inputs_g": [getattr(t, "g", None) for t in inputs], "params_g": [getattr(p, "g", None) for p in params]}
+    seen = {"out": out, "ran": True, "out_g": getattr(out, "g", None), "returned": returned,
+            "inputs_g": [getattr(t, "g", None) for t in inputs], "params_g": [getattr(p, "g", None) for p in params],
+            "inputs_grad": [isinstance(t.grad, torch.Tensor) for t in inputs],
+            "params_grad": [isinstance(getattr(p, "grad", None), torch.Tensor) for p in params]}
     if after:
         seen |= {"inputs": list(inputs), "params": list(params)}
     return seen
@@ -90,15 +98,15 @@ def _recording_layers(cls: type) -> tuple[type, type, list[tuple]]:
     """Double (one input) and Add (two inputs) on the student's Module; bwd calls are recorded."""
     calls: list[tuple] = []
 
-    def double_bwd(self: Any, out: torch.Tensor, inp: torch.Tensor) -> None:
-        calls.append((out, inp))
-        if hasattr(out, "g") and isinstance(inp, torch.Tensor):
-            inp.g = 2 * out.g
+    def double_bwd(self: Any, *args: Any) -> None:  # bwd(out, inp), recording however it is called
+        calls.append(args)
+        if len(args) == 2 and hasattr(args[0], "g") and isinstance(args[1], torch.Tensor):
+            args[1].g = 2 * args[0].g
 
-    def add_bwd(self: Any, out: torch.Tensor, a: torch.Tensor, b: torch.Tensor) -> None:
-        calls.append((out, a, b))
-        if hasattr(out, "g"):
-            a.g, b.g = out.g.clone(), out.g.clone()
+    def add_bwd(self: Any, *args: Any) -> None:  # bwd(out, a, b)
+        calls.append(args)
+        if len(args) == 3 and hasattr(args[0], "g") and all(isinstance(a, torch.Tensor) for a in args[1:]):
+            args[1].g, args[2].g = args[0].g.clone(), args[0].g.clone()
     # Named after the student's class: an error message names only what the student wrote.
     name = cls.__name__
     double_bwd.__qualname__ = add_bwd.__qualname__ = f"{name}.bwd"
@@ -108,28 +116,42 @@ def _recording_layers(cls: type) -> tuple[type, type, list[tuple]]:
 
 
 def module_call(cls: type, kind: str, *args: torch.Tensor) -> dict:
-    """A Double ('double') or Add ('add') layer on the student's Module, called: what it returned, how many bwd calls."""
+    """A Double ('double') or Add ('add') layer on the student's Module, called: what it returned (and whether that
+    was the layer itself), how many bwd calls."""
     double, add, calls = _recording_layers(cls)
-    out = (double if kind == "double" else add)()(*args)
-    return {"out": out, "bwd_calls": len(calls)}
+    layer = (double if kind == "double" else add)()
+    out = layer(*args)
+    return {"out": out, "returned_self": out is layer, "bwd_calls": len(calls)}
 
 
 def module_backward(cls: type, kind: str, out_g: torch.Tensor, calls: list) -> dict:
     """A Double or Add layer on the student's Module called with each argument tuple in turn, out.g set on the last
-    output, backward() called: how many bwd calls, and what each argument of the last one was ('out': the very
-    output of the last call, 'arg0', 'arg1': its very inputs, 'tuple', or 'other')."""
+    output (unless the call returned no tensor: then what it returned), backward() called: how many bwd calls, and
+    what each argument of the last one was ('out': the very
+    output of the last call; 'arg0', 'arg1': its very inputs; 'copy_out', 'copy_arg0': a tensor equal to one of
+    them; 'part_arg0': a view of an input such as one of its rows; 'tuple'; or 'other')."""
     double, add, recorded = _recording_layers(cls)
     layer = (double if kind == "double" else add)()
     for args in calls:
         out = layer(*args)
+    if not isinstance(out, torch.Tensor):  # what m(x) returned cannot carry out.g
+        return {"out": out, "returned_self": out is layer}
     out.g = out_g
     layer.backward()
     last_args = calls[-1]
+
+    def equal(a: Any, b: Any) -> bool:
+        return isinstance(a, torch.Tensor) and isinstance(b, torch.Tensor) and a.shape == b.shape and \
+            a.dtype == b.dtype and bool(torch.equal(a.detach(), b.detach()))
 
     def which(value: Any) -> str:
         if value is out:
             return "out"
         found = [f"arg{i}" for i, a in enumerate(last_args) if value is a]
+        found += ["copy_out"] if equal(value, out) else []
+        found += [f"copy_arg{i}" for i, a in enumerate(last_args) if equal(value, a)]
+        found += [f"part_arg{i}" for i, a in enumerate(last_args)
+                  if isinstance(value, torch.Tensor) and value._base is not None and value._base is a]
         return found[0] if found else "tuple" if isinstance(value, tuple) else "other"
     return {"bwd_calls": len(recorded), "last": [which(v) for v in recorded[-1]] if recorded else []}
 
@@ -169,50 +191,102 @@ def _loss(inp: torch.Tensor, targ: torch.Tensor) -> torch.Tensor:
     return _mse_loss(inp, targ.reshape(inp.shape), 1)  # 1: reduction "mean"
 
 
-class AutogradLayer:
-    """The checks' own layer with the course's protocol (__call__ stores, backward sets .g), via autograd."""
+class _Chain:
+    """What the checks' layers saw inside one Model: backward calls in order, which layer fed which, who stored which
+    .g, and the order of the forward calls."""
 
-    def __init__(self, fn: Callable[..., torch.Tensor], *params: torch.Tensor, log: list, name: str) -> None:
-        self.fn, self.params, self.log, self.name = fn, params, log, name
+    def __init__(self, x: torch.Tensor) -> None:
+        self.x, self.log, self.calls = x, [], []
+        self.layers: list[AutogradLayer] = []
+        self.fed: dict[str, str] = {}       # layer -> the layer that received its very output
+        self.copied: dict[str, str] = {}    # layer -> the layer that received a copy of its output
+        self.stored: list[tuple[torch.Tensor, str]] = []  # (a .g a layer's bwd stored, that layer)
+
+    def source(self, t: Any) -> str:
+        """Where a layer's input came from: 'x' (the model's input), a layer's name, 'copy of <name>', or 'other'."""
+        if t is self.x:
+            return "x"
+        for layer in self.layers:
+            if t is getattr(layer, "out", None):
+                return layer.name
+        for layer in self.layers:
+            out = getattr(layer, "out", None)
+            if isinstance(t, torch.Tensor) and isinstance(out, torch.Tensor) and t.shape == out.shape \
+                    and bool(torch.equal(t.detach(), out)):
+                return f"copy of {layer.name}"
+        return "other"
+
+    def stored_by(self, g: Any) -> str | None:
+        """The layer whose bwd stored this very tensor as a .g, or None."""
+        return next((name for t, name in self.stored if t is g), None)
+
+
+class AutogradLayer:
+    """The checks' own layer with the course's protocol (__call__ stores, backward sets .g), via autograd.
+
+    It also answers bwd(out, *args) as the course's Module does, and stops the student's Model (raising _Stop with
+    what it saw) where a layer gets an input of the wrong width or an out.g that is missing or of another shape.
+    """
+
+    def __init__(self, fn: Callable[..., torch.Tensor], *params: torch.Tensor, chain: _Chain, name: str) -> None:
+        self.fn, self.params, self.chain, self.name = fn, params, chain, name
+        chain.layers.append(self)
 
     def __call__(self, *args: torch.Tensor) -> torch.Tensor:
+        chain, source = self.chain, self.chain.source(args[0]) if args else "other"
+        if source in [layer.name for layer in chain.layers]:
+            chain.fed[source] = self.name
+        elif source.startswith("copy of "):
+            chain.copied[source.removeprefix("copy of ")] = self.name
+        if self.params and isinstance(args[0], torch.Tensor) and args[0].shape[-1:] != self.params[0].shape[:1]:
+            raise _Stop("lin_input", self.name, list(args[0].shape), int(self.params[0].shape[0]), source,
+                        list(chain.calls))
+        chain.calls.append(self.name)
         self.args = args
         self.out = self.fn(*args, *self.params).detach()
         return self.out
 
     def backward(self) -> None:
-        self.log.append(self.name)
         if not hasattr(self, "out"):
+            self.chain.log.append(self.name)
             raise _Stop("no_forward", self.name)
-        out_g = getattr(self.out, "g", None)
+        self.bwd(self.out, *self.args)
+
+    def bwd(self, out: torch.Tensor, *args: torch.Tensor) -> None:
+        chain = self.chain
+        chain.log.append(self.name)
+        out_g = getattr(out, "g", None)
         if self.name != "loss" and out_g is None:
-            raise _Stop("no_out_g", self.name)
-        inputs = [*self.args, *self.params]
+            raise _Stop("no_out_g", self.name, chain.fed.get(self.name), chain.copied.get(self.name), list(chain.log))
+        if isinstance(out_g, torch.Tensor) and out_g.shape != out.shape:
+            raise _Stop("out_g_shape", self.name, list(out_g.shape), list(out.shape), chain.stored_by(out_g))
+        inputs = [*args, *self.params]
         for t, g in zip(inputs, _vjp(self.fn, inputs, out_g)):
             if g is not None:
                 t.g = g
+                chain.stored.append((g, self.name))
 
 
 class _ModelCase:
-    """The student's model with the tensors it was given and the log of the layers' backward calls."""
+    """The student's model with the tensors it was given and what the checks' layers saw."""
 
-    def __init__(self, model: Any, x: torch.Tensor, targ: torch.Tensor, params: tuple, log: list) -> None:
-        self.model, self.x, self.targ, self.params, self.log = model, x, targ, params, log
+    def __init__(self, model: Any, x: torch.Tensor, targ: torch.Tensor, params: tuple, chain: _Chain) -> None:
+        self.model, self.x, self.targ, self.params, self.chain = model, x, targ, params, chain
 
 
 def model_case(cls: type, acts: list, x: torch.Tensor, targ: torch.Tensor, *params: torch.Tensor) -> _ModelCase:
     """The student's Model(layers, loss) over the checks' own layers: Lin(w, b) for each (w, b) in params, each
     but the last followed by acts[i] ('relu' or 'sigmoid'); the loss is the MSE."""
-    log: list[str] = []
-    layers: list[AutogradLayer] = []
     x, targ, params = x.clone(), targ.clone(), tuple(p.clone() for p in params)
+    chain = _Chain(x)
+    layers: list[AutogradLayer] = []
     for i in range(len(params) // 2):
-        layers.append(AutogradLayer(_lin, params[2 * i], params[2 * i + 1], log=log, name=f"Lin{i}"))
+        layers.append(AutogradLayer(_lin, params[2 * i], params[2 * i + 1], chain=chain, name=f"Lin{i}"))
         if i < len(acts):
-            layers.append(AutogradLayer(_relu if acts[i] == "relu" else _sigmoid, log=log,
+            layers.append(AutogradLayer(_relu if acts[i] == "relu" else _sigmoid, chain=chain,
                                         name=f"{acts[i].capitalize()}{i}"))
-    model = cls(layers, AutogradLayer(_loss, log=log, name="loss"))
-    return _ModelCase(model, x, targ, params, log)
+    model = cls(layers, AutogradLayer(_loss, chain=chain, name="loss"))
+    return _ModelCase(model, x, targ, params, chain)
 
 
 def model_layers(case: _ModelCase) -> Any:
@@ -233,8 +307,8 @@ def model_backward(case: _ModelCase) -> dict:
     try:
         case.model.backward()
     except _Stop as stop:
-        return {"stop": stop.seen, "log": list(case.log)}
-    return {"stop": None, "log": list(case.log), "x_g": getattr(case.x, "g", None),
+        return {"stop": stop.seen, "log": list(case.chain.log)}
+    return {"stop": None, "log": list(case.chain.log), "x_g": getattr(case.x, "g", None),
             "params_g": [getattr(p, "g", None) for p in case.params]}
 
 

@@ -7,6 +7,7 @@ the points are decided by the checks (optimizer.py), from these answers alone.
 """
 from __future__ import annotations
 
+import inspect
 from typing import Any, Iterator
 
 import torch
@@ -68,31 +69,43 @@ def _set_lr(opt: Any, lr: float) -> None:
         opt.lr = lr
 
 
+def _storage(t: torch.Tensor) -> int:
+    """Where a tensor's values live (a view shares it with its base)."""
+    return t.untyped_storage().data_ptr()
+
+
 def optimizer_trajectory(cls: Any, params0: list[torch.Tensor], xs: list[torch.Tensor], ys: list[torch.Tensor],
-                         style: str, hp: dict, lrs: Any, own_zero_grad: bool, frozen: tuple = ()) -> dict:
+                         style: str, hp: dict, lrs: Any, clear: str, frozen: tuple = ()) -> dict:
     """The student's optimizer trained on the model for len(xs) steps (lr set to lrs[k] before step k when lrs;
-    gradients cleared by opt.zero_grad() when own_zero_grad, else set to None here): the parameters after each
-    step, how many of the model's parameters the optimizer holds, the parameters no longer leaves requiring
-    grad (frozen ones excepted), and whether the model's parameters were replaced by other tensors."""
+    before each backward the gradients are cleared: clear "none" sets them to None, "zero" zeroes them in place as
+    zero_grad(set_to_none=False) does, "own" calls the student's opt.zero_grad()): the parameters after each step,
+    how many of the model's parameters the optimizer holds, the parameters no longer leaves requiring grad
+    (frozen ones excepted), whether the model's parameters were replaced by other tensors, and the parameters
+    whose .grad shared its memory with a tensor the optimizer held after some step."""
     model = _model(params0, tuple(frozen))
     before = [id(p) for p in model.parameters()]
     opt = _optimizer(cls, model, style, hp)
     ids = {id(p) for p in model.parameters()}
     held = len({id(t) for t in _held_tensors(opt) if id(t) in ids})
     wanted = {n for n, p in model.named_parameters() if p.requires_grad}
-    out = []
+    out, aliased = [], set()
     for k, (x, y) in enumerate(zip(xs, ys)):
         if lrs:
             _set_lr(opt, lrs[k])
-        if own_zero_grad:
+        if clear == "own":
             opt.zero_grad()
-        else:
-            for p in model.parameters():
+        for p in model.parameters():
+            if clear == "none":
                 p.grad = None
+            elif clear == "zero" and p.grad is not None:
+                p.grad.zero_()
         F.cross_entropy(model(x), y).backward()
         opt.step()
         out.append([p.detach().clone() for p in model.parameters()])
+        kept = {_storage(t) for t in _held_tensors(opt) if id(t) not in ids and t.device.type != "meta"}
+        aliased |= {n for n, p in model.named_parameters() if p.grad is not None and _storage(p.grad) in kept}
     return {"trajectory": out, "held": held,
+            "aliased": sorted(aliased),
             "graph_nodes": [n for n, p in model.named_parameters()
                             if (n in wanted and not (p.is_leaf and p.requires_grad)) or p.grad_fn is not None],
             "replaced": [id(p) for p in model.parameters()] != before}
@@ -108,9 +121,21 @@ def optimizer_zero_grad(cls: Any, params0: list[torch.Tensor], x: torch.Tensor, 
     return {n: p.grad for n, p in model.named_parameters()}
 
 
+def init_defaults(cls: Any) -> dict:
+    """The default values of the class's __init__ arguments that are numbers or tuples of numbers, by name."""
+    try:
+        params = inspect.signature(cls).parameters.values()
+    except (TypeError, ValueError):
+        return {}
+    plain = (int, float, tuple)
+    return {p.name: p.default for p in params if p.default is not inspect.Parameter.empty and isinstance(
+        p.default, plain) and not isinstance(p.default, bool) and all(
+        isinstance(v, (int, float)) for v in (p.default if isinstance(p.default, tuple) else (p.default,)))}
+
+
 def source_match(cls: Any, pattern: str) -> str | None:
     """The first text in the class's code (comments and strings dropped) that matches pattern, or None."""
     return source.source_uses(cls, pattern) if isinstance(cls, type) else None
 
 
-PROBES.update({fn.__name__: fn for fn in (optimizer_trajectory, optimizer_zero_grad, source_match)})
+PROBES.update({fn.__name__: fn for fn in (optimizer_trajectory, optimizer_zero_grad, init_defaults, source_match)})
