@@ -8,7 +8,7 @@ import copy
 import pytest
 import torch
 
-from autograder.student.checks import adapters, backdrop, mlp
+from autograder.student.checks import adapters, mlp, mnist
 
 from solutions import backdrop as ref_backdrop
 from tools.reference import update_step
@@ -18,14 +18,14 @@ from solutions import mlp as ref_mlp
 @pytest.mark.backdrop
 @pytest.mark.parametrize("wd", [0.0, 1e-5, 0.3])
 def test_sgd_formula_equals_the_notebooks_update(wd):
-    start = backdrop._model()
+    start = mnist._model()
     mine, ref = copy.deepcopy(start), copy.deepcopy(start)
-    x, y = backdrop._batch()
-    got, want = backdrop.sgd_step(mine, x, y, 0.37, wd), update_step(ref, x, y, 0.37, wd=wd)
+    x, y = mnist._batch()
+    got, want = mnist.sgd_step(mine, x, y, 0.37, wd), update_step(ref, x, y, 0.37, wd=wd)
     assert got == pytest.approx(want, rel=1e-12), f"Expected the loss {want}; got {got}."
     for (name, p), q in zip(mine.named_parameters(), ref.parameters()):
         assert torch.allclose(p, q, rtol=1e-12, atol=1e-14), f"Expected {name} to move like the reference step."
-    assert backdrop.WD == ref_backdrop.wd, f"Expected the checks' WD {backdrop.WD} to be the course's wd {ref_backdrop.wd}."
+    assert mnist.WD == ref_backdrop.wd, f"Expected the checks' WD {mnist.WD} to be the course's wd {ref_backdrop.wd}."
 
 
 @pytest.mark.mlp

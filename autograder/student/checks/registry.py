@@ -3,11 +3,11 @@ from __future__ import annotations
 
 from typing import Callable
 
-from . import backdrop, backprop, iter1, iter2, mlp, optimizer
+from . import backprop, iter1, iter2, mlp, mnist, optimizer
 from .core import Check
 
 EXERCISES: dict[str, Callable[[], list[Check]]] = {
-    "update": backdrop.update_checks,
+    "update": mnist.update_checks,
     "linear_randn": iter1.linear_checks,
     "linear_kaiming": iter2.linear_checks,
     "relu": mlp.relu_checks,
@@ -23,7 +23,7 @@ EXERCISES: dict[str, Callable[[], list[Check]]] = {
 }
 
 
-STAGES = {"backdrop": backdrop, "backprop": backprop, "iter1": iter1, "iter2": iter2, "mlp": mlp,
+STAGES = {"mnist": mnist, "backprop": backprop, "iter1": iter1, "iter2": iter2, "mlp": mlp,
           "optimizer": optimizer}
 
 

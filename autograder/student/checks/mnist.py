@@ -1,4 +1,4 @@
-"""Checks for stage 0's update(x, y, lr): one SGD step with weight decay on the notebook-global `model`.
+"""Checks for 00_mnist: update(x, y, lr), one SGD step with weight decay on the notebook-global `model`.
 
 The student's step is measured, not only compared: on every parameter p the change is fitted as
     p_after - p = a * g + b * p,
