@@ -20,7 +20,7 @@ from torch import nn
 from . import asks
 from .asks import Q
 from .compare import close, identical, max_diff
-from .core import Check, CheckFailure, _where, varied
+from .core import Check, CheckFailure, _where, checks_of, varied
 # Importing probes_backprop registers the probes these checks ask; run_bwd drives a live layer (the tests use it).
 from .probes_backprop import run_bwd  # noqa: F401
 from .tape import Handle, ask
@@ -583,8 +583,7 @@ def check_lin_untouched(cls: Any) -> Q:
 
 def lin_checks() -> list[Check]:
     """Lin: 5 points."""
-    def check(name: str, title: str, points: float, fn: Callable[[Any], None]) -> Check:
-        return Check(f"lin_bwd.{name}", title, points, fn, explain=explain_lin)
+    check = checks_of("lin_bwd", explain_lin)
     return [Check("lin_bwd.by_hand", "gradients by hand (no autograd, not the reference)", 0, check_lin_by_hand,
                   gate=True),
             check("forward", "forward = inp @ w + b (w shaped (in, out))", 0.5, check_lin_forward),
