@@ -269,7 +269,7 @@ SGD_MISTAKES = {
     "dampening": EMA,
     "dampening_first_g": EMA,
     "wd_sign": "weight decay with the wrong sign (g - wd * p)",
-    "no_wd": "weight_decay ignored: the gradient has no wd * p term (g = p.grad + wd * p)",
+    "no_wd": "one where weight_decay is ignored: the gradient has no wd * p term (g = p.grad + wd * p)",
 }
 T_FROM_0 = ("a step count t that starts at 0: the first bias correction 1 - beta1**t is 0, a division by zero "
             "(inf, then nan); bump t before using it, so that t counts steps from 1")
