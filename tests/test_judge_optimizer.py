@@ -86,6 +86,27 @@ def test_a_wrapper_of_torch_optim_judged_from_its_tape_fails_the_required_check(
     assert report.gated and report.score == 0, f"Expected the wrapper of torch.optim.SGD to score 0; got\n{report}"
 
 
+def _wrong():
+    """Wrong optimizers whose tapes hold errors, aliased names, a frozen layer's run and __init__'s defaults."""
+    from catalogue import optimizer_mistakes as om
+    return [pytest.param("sgd", om.SGDGradAsBuffer, "sgd.momentum", id="sgd buffer is p.grad"),
+            pytest.param("sgd", om.SGDNoneGrads, "sgd.frozen", id="sgd fails on p.grad None"),
+            pytest.param("sgd", om.SGDNoMomentumArgument, "sgd.momentum", id="sgd __init__ without momentum"),
+            pytest.param("adam", om.AdamDefaultBetas, "adam.defaults", id="adam default betas"),
+            pytest.param("adam", opt._adam_with(opt.AdamStepFromZero), "adam.defaults", id="adam t from 0 (nan)")]
+
+
+@pytest.mark.optimizer
+@pytest.mark.parametrize("exercise, cls, first", _wrong())
+def test_a_wrong_optimizer_is_judged_from_plain_values(exercise: str, cls, first: str) -> None:
+    observations = load(save(J.observe(exercise, cls, seed=9)))
+    kinds = leaf_kinds(observations)
+    assert kinds <= PLAIN, f"Expected observations to hold plain values only; got {sorted(kinds)}."
+    report = J.judge(exercise, observations, seed=9)
+    assert not report.integrity and report.failures()[0].check.id == first, \
+        f"Expected the judge to fail {first} first from the tape alone; got\n{report}"
+
+
 JUDGE_ALONE = """
 import sys
 sys.modules['solutions'] = None          # neither the reference nor the student's module can be imported

@@ -379,7 +379,7 @@ MISTAKES = [
     _sgd("return at a frozen layer", SGDReturnsAtFrozen, "frozen", ["stopped at the frozen layer", "continue"], 0.5),
     _sgd("a frozen layer decays (missing grad taken as 0)", SGDDecaysFrozen, "frozen",
          ["changed the frozen layer's parameters", "skips every parameter whose grad is None"], 0.5),
-    _sgd("weight_decay never used", SGDNoDecay, "weight_decay", ["weight_decay ignored", "g = p.grad + wd * p"], 0.5),
+    _sgd("weight_decay never used", SGDNoDecay, "weight_decay", ["weight_decay is ignored", "g = p.grad + wd * p"], 0.5),
     _sgd("__init__ without momentum", SGDNoMomentumArgument, "momentum", ["does not accept", "momentum="], 3.5),
     _sgd("one velocity for all parameters", SGDOneBuffer, "momentum", ["one buffer shared", "per parameter"], 3),
     _sgd("lr hard-coded as 0.01", SGDHardCodedLr, "params", ["not the lr argument", "used 0.01"], 3.5),
