@@ -111,6 +111,8 @@ def setup_notebook(seed: int = SEED) -> torch.device:
 
 
 _SKIPPED: list[str] = []   # the cells skip_if_broken skipped in this kernel, so later cells can say why they fail
+_FAILING: dict[str, str] = {}   # exercise -> its failing self-check, as skip_if_broken last named it before a cell
+_REPORTS: dict[tuple[str, tuple[int, ...]], tuple[Any, Any]] = {}  # (exercise, ids of the classes) -> (them, report)
 
 
 def _names(obj: Any) -> str:
@@ -119,25 +121,69 @@ def _names(obj: Any) -> str:
     return " / ".join(getattr(o, "__name__", type(o).__name__) for o in objs)
 
 
+def _report(exercise: str, obj: Any) -> Any:
+    """The self-check's report of these classes, computed once per class object (a rerun exercise cell defines a
+    new one, so it is checked again)."""
+    from .checks import check_report
+    objs = tuple(obj) if isinstance(obj, (tuple, list)) else (obj,)
+    key = (exercise, tuple(id(o) for o in objs))
+    if key not in _REPORTS:
+        py_state, np_state = random.getstate(), np.random.get_state()
+        with torch.random.fork_rng(devices=[]):   # the cell's random numbers stay those of a run without the check
+            report = check_report(exercise, obj)
+        random.setstate(py_state)
+        np.random.set_state(np_state)
+        _REPORTS[key] = (objs, report)   # keeps the classes alive, so an id is never reused
+    return _REPORTS[key][1]
+
+
+def _failing(exercises: dict[str, Any]) -> str | None:
+    """'your SGD fails its self-check (sgd: 4.5 / 5 points)' for the first failing exercise, if any; remembers
+    which exercises fail now (and forgets those that pass now) for the cells that gather figures."""
+    first = None
+    for exercise, obj in exercises.items():
+        report = _report(exercise, obj)
+        if report.passed:
+            _FAILING.pop(exercise, None)
+            continue
+        why = f"your {_names(obj)} fails its self-check ({exercise}: {report.score:g} / {report.max_score:g} points)"
+        _FAILING[exercise] = why
+        first = first or why
+    return first
+
+
 def broken_exercise(exercises: dict[str, Any]) -> str | None:
     """One sentence naming the first of these exercises (check id -> your class) whose self-check fails, if any."""
-    from .checks import check_report
-    for exercise, obj in exercises.items():
-        report = check_report(exercise, obj)
-        if not report.passed:
-            return (f"your {_names(obj)} fails its self-check ({exercise}: {report.score:g} / {report.max_score:g} "
-                    f"points): fix it as that self-check says, rerun its cell, then this one")
-    return None
+    failing = _failing(exercises)
+    return f"{failing}: fix it as that self-check says, rerun its cell, then this one" if failing else None
+
+
+def warn_if_failing(exercises: dict[str, Any]) -> None:
+    """Print one line before a cell that uses these classes runs, when one fails its self-check: the cell may run
+    to the end (a zero_grad that does nothing trains to chance without an error), and its numbers mean nothing.
+    With no classes, a cell that gathers figures says so when an earlier cell printed such a line. The line goes
+    to stderr, which a notebook shows as a warning, flushed so that it comes before the cell's own output."""
+    if not exercises:
+        if _FAILING:
+            print(f"Note: cells above ran while {'; '.join(_FAILING.values())}: their figures are not meaningful.",
+                  file=sys.stderr, flush=True)
+        return
+    failing = _failing(exercises)
+    if failing:
+        print(f"Note: {failing}: what this cell prints is not meaningful until it passes.", file=sys.stderr,
+              flush=True)
 
 
 @contextlib.contextmanager
 def skip_if_broken(**exercises: Any) -> Iterator[None]:
     """Run a cell that uses your classes (check id=class, as in self_check); if it fails, say which class, go on.
 
-    When the cell raises, the self-checks of the given exercises run again quietly: the first one that fails
-    is named in one printed line instead of a traceback, so Run All goes on to the next cell. A cell that
+    Before the cell runs, a class that fails its self-check is named in one printed line (its numbers mean
+    nothing). When the cell raises, the first of the given exercises whose self-check fails (each checked once per
+    class) is named in one printed line instead of a traceback, so Run All goes on to the next cell. A cell that
     needs a skipped cell's results says so. An error that no failing self-check explains is raised as usual.
     """
+    warn_if_failing(exercises)
     try:
         yield
     except Exception as exc:  # noqa: BLE001 - whatever the student's classes raise, name the class instead
