@@ -92,6 +92,8 @@ def _wrong():
     return [pytest.param("sgd", om.SGDGradAsBuffer, "sgd.momentum", id="sgd buffer is p.grad"),
             pytest.param("sgd", om.SGDNoneGrads, "sgd.frozen", id="sgd fails on p.grad None"),
             pytest.param("sgd", om.SGDNoMomentumArgument, "sgd.momentum", id="sgd __init__ without momentum"),
+            pytest.param("sgd", om.SGDZeroGradUnguarded, "sgd.zero_grad", id="sgd zero_grad fails on p.grad None"),
+            pytest.param("adam", om.AdamNoneGrads, "adam.frozen", id="adam fails on p.grad None"),
             pytest.param("adam", om.AdamDefaultBetas, "adam.defaults", id="adam default betas"),
             pytest.param("adam", opt._adam_with(opt.AdamStepFromZero), "adam.defaults", id="adam t from 0 (nan)")]
 
@@ -134,3 +136,48 @@ def test_the_judge_needs_no_student_code(tmp_path: Path) -> None:
     scores = [line.split() for line in done.stdout.splitlines()]
     assert len(scores) == 2 and all(float(got) == float(full) for _, got, full in scores), \
         f"Expected full marks judged in a process without the student's classes; got {scores}."
+
+
+@pytest.mark.optimizer
+def test_every_named_mistake_is_one_short_sentence_about_your_code() -> None:
+    """A named mistake is the student's first line: one sentence that starts with "your" (or "you") and names the
+    mistake, not "your step is <noun phrase>", and short, because the update it should be goes into Expected."""
+    from autograder.student.checks import optimizer as O
+    labels = {**O.SGD_MISTAKES, **O.ADAM_MISTAKES, **O.SCHEDULE_MISTAKES["sgd"], **O.SCHEDULE_MISTAKES["adam"],
+              "grads_left": O.GRADS_LEFT, "grad_none": O.GRAD_NONE, "unnamed": O.UNNAMED, "read_lr": O.READ_LR}
+    bad = {k: v for k, v in labels.items()
+           if not (v.startswith(("your ", "you ", "no common")) and len(v) <= 200 and "your step is " not in v
+                   and v.count(". ") == 0)}
+    assert not bad, f"Expected one sentence of at most 200 characters naming the mistake; got {bad}"
+
+
+@pytest.mark.optimizer
+def test_a_zero_grad_without_the_none_guard_is_named_not_a_raw_attribute_error() -> None:
+    from autograder.student.checks import check_report
+    from catalogue import optimizer_mistakes as om
+    for exercise, cls in (("sgd", om.SGDZeroGradUnguarded), ("adam", om.AdamZeroGradUnguarded)):
+        first = check_report(exercise, cls).failures()[0]
+        assert first.check.id == f"{exercise}.zero_grad" and "if p.grad is not None" in first.hint, first.message
+        assert "run the failing call yourself" not in first.message, first.message
+
+
+@pytest.mark.optimizer
+def test_a_training_cell_with_an_sgd_that_fails_its_self_check_says_so_first(capsys) -> None:
+    """zero_grad left as `pass` raises nothing: the training cell runs to chance, so it must say first that its
+    numbers are not meaningful (on stderr, so Run All's printed results stay as they are), and the cell that gathers
+    the figures says it too; once the class passes, nothing is said."""
+    from autograder.student import notebook
+    from catalogue import optimizer_mistakes as om
+    ran = []
+    with notebook.skip_if_broken(sgd=om.SGDZeroGradPass):
+        ran.append(True)
+    with notebook.skip_if_broken():
+        pass
+    err = capsys.readouterr().err.splitlines()
+    assert ran and len(err) == 2 and "your SGDZeroGradPass fails its self-check (sgd: 4 / 5 points)" in err[0], err
+    assert "not meaningful" in err[0] and "not meaningful" in err[1], err
+    with notebook.skip_if_broken(sgd=opt.SGD):
+        pass
+    with notebook.skip_if_broken():
+        pass
+    assert capsys.readouterr().err == ""

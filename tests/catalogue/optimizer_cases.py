@@ -313,6 +313,8 @@ class Adam:
     def step(self):
         b1, b2 = self.betas
         for name, p in self.params:
+            if p.grad is None:
+                continue
             g = p.grad + self.weight_decay * p
             st = self.state.setdefault(name, {"t": 0, "m": torch.zeros_like(p), "v": torch.zeros_like(p)})
             st["t"] += 1
@@ -339,6 +341,8 @@ class AdamTorchForm:
         self.t += 1
         b1, b2 = self.betas
         for p, m, v in zip(self.params, self.m, self.v):
+            if p.grad is None:
+                continue
             g = p.grad.add(p, alpha=self.wd) if self.wd else p.grad
             m.mul_(b1).add_(g, alpha=1 - b1)
             v.mul_(b2).addcmul_(g, g, value=1 - b2)
@@ -355,6 +359,8 @@ class AdamLerp(Adam):
     def step(self):
         b1, b2 = self.betas
         for name, p in self.params:
+            if p.grad is None:
+                continue
             g = p.grad + self.weight_decay * p
             st = self.state.setdefault(name, {"t": 0, "m": torch.zeros_like(p), "v": torch.zeros_like(p)})
             st["t"] += 1
@@ -376,17 +382,19 @@ class AdamForeach:
     @torch.no_grad()
     def step(self):
         self.t += 1
-        (b1, b2), ps = self.betas, self.params
+        keep = [i for i, p in enumerate(self.params) if p.grad is not None]   # a frozen parameter is left out
+        (b1, b2), ps = self.betas, [self.params[i] for i in keep]
+        ms, vs = [self.m[i] for i in keep], [self.v[i] for i in keep]
         gs = [p.grad for p in ps]
         if self.wd:
             gs = torch._foreach_add(gs, ps, alpha=self.wd)
-        torch._foreach_lerp_(self.m, gs, 1 - b1)
-        torch._foreach_mul_(self.v, b2)
-        torch._foreach_addcmul_(self.v, gs, gs, value=1 - b2)
-        denom = torch._foreach_sqrt(self.v)
+        torch._foreach_lerp_(ms, gs, 1 - b1)
+        torch._foreach_mul_(vs, b2)
+        torch._foreach_addcmul_(vs, gs, gs, value=1 - b2)
+        denom = torch._foreach_sqrt(vs)
         torch._foreach_div_(denom, math.sqrt(1 - b2 ** self.t))
         torch._foreach_add_(denom, self.eps)
-        torch._foreach_addcdiv_(ps, self.m, denom, value=-self.lr / (1 - b1 ** self.t))
+        torch._foreach_addcdiv_(ps, ms, denom, value=-self.lr / (1 - b1 ** self.t))
 
     def zero_grad(self):
         for p in self.params:
@@ -407,6 +415,8 @@ def _adam_with(update):
         @torch.no_grad()
         def step(self):
             for name, p in self.params:
+                if p.grad is None:
+                    continue
                 st = self.state.setdefault(name, {"t": 0, "m": torch.zeros_like(p), "v": torch.zeros_like(p)})
                 update(self, p, p.grad + self.weight_decay * p, st)
     Variant.__name__ = Variant.__qualname__ = update.__name__
@@ -479,6 +489,8 @@ class AdamW(Adam):
     def step(self):
         b1, b2 = self.betas
         for name, p in self.params:
+            if p.grad is None:
+                continue
             st = self.state.setdefault(name, {"t": 0, "m": torch.zeros_like(p), "v": torch.zeros_like(p)})
             st["t"] += 1
             _moments(self, p.grad, st)
@@ -535,11 +547,11 @@ WRONG = [
     _w("adam", "no bias correction", _adam_with(AdamNoBiasCorrection), "defaults", "no bias correction"),
     _w("adam", "eps inside the sqrt", _adam_with(AdamEpsInside), "hyperparameters", "eps inside"),
     _w("adam", "betas swapped", _adam_with(AdamSwappedBetas), "defaults", "swapped"),
-    _w("adam", "betas hard-coded", _adam_with(AdamFixedBetas), "hyperparameters", "betas argument ignored"),
-    _w("adam", "eps hard-coded", _adam_with(AdamFixedEps), "hyperparameters", "eps argument ignored"),
-    _w("adam", "t starts at 0", _adam_with(AdamStepFromZero), "defaults", "t that starts at 0"),
+    _w("adam", "betas hard-coded", _adam_with(AdamFixedBetas), "hyperparameters", "ignores the betas argument"),
+    _w("adam", "eps hard-coded", _adam_with(AdamFixedEps), "hyperparameters", "ignores the eps argument"),
+    _w("adam", "t starts at 0", _adam_with(AdamStepFromZero), "defaults", "t starts at 0"),
     _w("adam", "|g| instead of g²", _adam_with(AdamAbsGrad), "defaults", "|g|, not g²"),
-    _w("adam", "state forgotten each step", _adam_with(AdamForgetsState), "defaults", "state not kept between steps"),
+    _w("adam", "state forgotten each step", _adam_with(AdamForgetsState), "defaults", "start again at every step"),
     _w("adam", "one t shared by all parameters", _adam_with(AdamSharedT), "defaults", "shared by all parameters"),
     _w("adam", "AdamW's decoupled decay", AdamW, "weight_decay", "decoupled"),
     _w("adam", "weight decay ignored", AdamNoDecay, "weight_decay", "after step 1"),

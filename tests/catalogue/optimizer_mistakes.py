@@ -331,10 +331,85 @@ class AdamOneState(Adam):
         b1, b2 = self.betas
         self.t = getattr(self, "t", 0) + 1
         for _, p in self.params:
+            if p.grad is None:
+                continue
             g = p.grad + self.weight_decay * p
             self.m = (1 - b1) * g if getattr(self, "m", None) is None else b1 * self.m + (1 - b1) * g
             self.v = (1 - b2) * g * g if getattr(self, "v", None) is None else b2 * self.v + (1 - b2) * g * g
             p -= self.lr * (self.m / (1 - b1 ** self.t)) / ((self.v / (1 - b2 ** self.t)).sqrt() + self.eps)
+
+
+# issue 23, second try
+class SGDZeroGradUnguarded(SGD):
+    """zero_grad with p.grad.zero_() and no None check: it fails before the first backward."""
+
+    def zero_grad(self):
+        for _, p in self.params:
+            p.grad.zero_()
+
+
+class SGDZeroGradPass(SGD):
+    """zero_grad left as `pass`: the gradients pile up and training falls to chance."""
+
+    def zero_grad(self):
+        pass
+
+
+class SGDFirstStepTimesMomentum(SGD):
+    """The first momentum step is buf = momentum * g (torch: buf = g)."""
+
+    @torch.no_grad()
+    def step(self):
+        for name, p in self.params:
+            if p.grad is None:
+                continue
+            g = p.grad + self.weight_decay * p
+            if self.momentum:
+                buf = self.velocity.get(name)
+                g = self.velocity[name] = self.momentum * g if buf is None else self.momentum * buf + g
+            p -= self.lr * g
+
+
+class AdamZeroGradUnguarded(Adam):
+    """zero_grad with p.grad.zero_() and no None check."""
+
+    def zero_grad(self):
+        for _, p in self.params:
+            p.grad.zero_()
+
+
+class AdamNoneGrads(Adam):
+    """Adam without `if p.grad is None: continue`: a frozen layer's p.grad None breaks step()."""
+
+    @torch.no_grad()
+    def step(self):
+        b1, b2 = self.betas
+        for name, p in self.params:
+            g = p.grad + self.weight_decay * p
+            st = self.state.setdefault(name, {"t": 0, "m": torch.zeros_like(p), "v": torch.zeros_like(p)})
+            st["t"] += 1
+            st["m"] = b1 * st["m"] + (1 - b1) * g
+            st["v"] = b2 * st["v"] + (1 - b2) * g * g
+            p -= self.lr * (st["m"] / (1 - b1 ** st["t"])) / ((st["v"] / (1 - b2 ** st["t"])).sqrt() + self.eps)
+
+
+class AdamReturnsAtFrozen(Adam):
+    """Adam that stops at the first parameter without a gradient (return instead of continue)."""
+
+    @torch.no_grad()
+    def step(self):
+        if any(p.grad is None for _, p in self.params):
+            return
+        super().step()
+
+
+def AdamMomentsNotStored(self, p, g, st):
+    """m and v computed from the state but never stored back (t is): they restart from zero every step."""
+    st["t"] += 1
+    b1, b2 = self.betas
+    m = b1 * st["m"] + (1 - b1) * g
+    v = b2 * st["v"] + (1 - b2) * g * g
+    p -= self.lr * (m / (1 - b1 ** st["t"])) / ((v / (1 - b2 ** st["t"])).sqrt() + self.eps)
 
 
 def _sgd(name, cls, first, words, lost):
@@ -347,13 +422,13 @@ def _adam(name, cls, first, words, lost):
 
 MISTAKES = [
     _sgd("lr kept from __init__ (a schedule changes nothing)", SGDKeepsInitLr, "lr_schedule",
-         ["step() must read self.lr each time", "you kept the lr from __init__"], 0.5),
-    _sgd("p = p - lr * g (rebinding)", SGDRebinds, "params", ["rebound the loop variable", "in place"], 4),
+         ["step() must read self.lr each time", "you kept the lr from __init__"], 0.75),
+    _sgd("p = p - lr * g (rebinding)", SGDRebinds, "params", ["rebound the loop variable", "in place"], 3.75),
     _sgd("parameters() only: (name, tensor) pairs break it", SGDParametersOnly, "params",
          ["(name, parameter) pairs from named_parameters()", "accept both"], 5),
     _sgd("p += lr * g (uphill): zero_grad keeps its points", SGDUphill, "params", ["uphill", "subtract"], 3.5),
     _sgd("step() outside torch.no_grad()", SGDNoNoGrad, "params", ["outside torch.no_grad()", "with torch.no_grad()"],
-         4.5),
+         4),
     _sgd("(name, p) pairs assumed: parameters() breaks it", SGDPairsOnly, "params",
          ["(name, parameter) pair", "parameters() gives plain tensors"], 0.5),
     _sgd("momentum as an average, from zeros", SGDDampening, "momentum",
@@ -365,49 +440,64 @@ MISTAKES = [
     _adam("p = p - lr * update (rebinding)", _adam_with(AdamRebinds), "defaults",
           ["rebound the loop variable", "in place"], 2.5),
     _adam("no bias correction: zero_grad keeps its points", _adam_with(AdamNoBiasCorrection), "defaults",
-          ["no bias correction"], 2.5),
+          ["no bias correction"], 2.25),
     # issue 23
     _sgd("decoupled decay before the step (AdamW-style)", SGDDecoupledDecay, "weight_decay",
-         ["decoupled weight decay", "AdamW-style"], 0.5),
+         ["decoupled weight decay", "AdamW-style"], 0.25),
     _sgd("decoupled decay after the step", SGDDecayAfterStep, "weight_decay",
-         ["decoupled weight decay", "before the momentum buffer"], 0.5),
+         ["decoupled weight decay", "before the momentum buffer"], 0.25),
     _sgd("Nesterov instead of plain momentum", SGDNesterov, "momentum", ["Nesterov momentum", "plain momentum"], 2),
     _sgd("momentum buffer is p.grad (lost at zero_grad)", SGDGradAsBuffer, "momentum",
          ["momentum buffer is p.grad itself", "p.grad.clone()"], 1),
     _sgd("step() fails on a frozen layer (p.grad None)", SGDNoneGrads, "frozen",
-         ["frozen parameter", "if p.grad is None: continue"], 0.5),
-    _sgd("return at a frozen layer", SGDReturnsAtFrozen, "frozen", ["stopped at the frozen layer", "continue"], 0.5),
+         ["frozen parameter", "if p.grad is None: continue"], 0.25),
+    _sgd("return at a frozen layer", SGDReturnsAtFrozen, "frozen", ["stopped at the frozen layer", "continue"], 0.25),
     _sgd("a frozen layer decays (missing grad taken as 0)", SGDDecaysFrozen, "frozen",
-         ["changed the frozen layer's parameters", "skips every parameter whose grad is None"], 0.5),
-    _sgd("weight_decay never used", SGDNoDecay, "weight_decay", ["weight_decay is ignored", "g = p.grad + wd * p"], 0.5),
+         ["changed the frozen layer's parameters", "skips every parameter whose grad is None"], 0.25),
+    _sgd("weight_decay never used", SGDNoDecay, "weight_decay", ["ignores weight_decay", "g = p.grad + wd * p"], 0.25),
     _sgd("__init__ without momentum", SGDNoMomentumArgument, "momentum", ["does not accept", "momentum="], 3.5),
-    _sgd("one velocity for all parameters", SGDOneBuffer, "momentum", ["one buffer shared", "per parameter"], 3),
+    _sgd("one velocity for all parameters", SGDOneBuffer, "momentum", ["one buffer shared", "per parameter"], 2.5),
     _sgd("lr hard-coded as 0.01", SGDHardCodedLr, "params", ["not the lr argument", "used 0.01"], 3.5),
-    _adam("m without (1 - beta1)", _adam_with(AdamMNoDamping), "defaults", ["first moment m", "(1 - beta1)"], 2.5),
-    _adam("v averages g, not g² (nan)", _adam_with(AdamVOfG), "defaults", ["second moment v averaging g,", "nan"],
-          2.5),
-    _adam("v averages |g|", _adam_with(AdamAbsGrad), "defaults", ["second moment v averaging |g|"], 2.5),
-    _adam("betas swapped", _adam_with(AdamSwappedBetas), "defaults", ["beta1 and beta2 swapped"], 2.5),
+    _adam("m without (1 - beta1)", _adam_with(AdamMNoDamping), "defaults", ["first moment m", "(1 - beta1)"], 2.25),
+    _adam("v averages g, not g² (nan)", _adam_with(AdamVOfG), "defaults", ["second moment v averages g,", "nan"],
+          2.25),
+    _adam("v averages |g|", _adam_with(AdamAbsGrad), "defaults", ["second moment v averages |g|"], 2.25),
+    _adam("betas swapped", _adam_with(AdamSwappedBetas), "defaults", ["beta1 and beta2 are swapped"], 2.25),
     _adam("m not bias-corrected", _adam_with(AdamNoCorrectionOfM), "defaults", ["m without its bias correction"],
-          2.5),
+          2.25),
     _adam("v not bias-corrected", _adam_with(AdamNoCorrectionOfV), "defaults", ["v without its bias correction"],
-          2.5),
-    _adam("t starts at 0 (nan)", _adam_with(AdamStepFromZero), "defaults", ["t that starts at 0", "from 1"], 2.5),
+          2.25),
+    _adam("t starts at 0 (nan)", _adam_with(AdamStepFromZero), "defaults", ["t starts at 0", "from 1"], 2.25),
     _adam("t starts at 0 (ZeroDivisionError)", _adam_with(AdamFloatZeroDivision), "defaults",
-          ["t that starts at 0", "division by zero"], 2.5),
-    _adam("t never incremented", _adam_with(AdamTStaysOne), "defaults", ["t that never grows", "t += 1"], 2.5),
-    _adam("one t bumped per parameter", _adam_with(AdamSharedT), "defaults", ["shared by all parameters"], 2.5),
-    _adam("eps inside the sqrt", _adam_with(AdamEpsInside), "defaults", ["eps inside the square root"], 2),
+          ["t starts at 0", "division by zero"], 2.5),
+    _adam("t never incremented", _adam_with(AdamTStaysOne), "defaults", ["t never grows", "t += 1"], 2.25),
+    _adam("one t bumped per parameter", _adam_with(AdamSharedT), "defaults", ["shared by all parameters"], 2.25),
+    _adam("eps inside the sqrt", _adam_with(AdamEpsInside), "defaults", ["eps inside the square root"], 1.75),
     _adam("eps before the bias correction", _adam_with(AdamEpsBeforeCorrection), "hyperparameters",
-          ["eps added before the bias correction"], 0.5),
-    _adam("default betas (0.9, 0.99)", AdamDefaultBetas, "defaults", ["defaults differ", "betas=(0.9, 0.99)"], 2),
+          ["adds eps before the bias correction"], 0.5),
+    _adam("default betas (0.9, 0.99)", AdamDefaultBetas, "defaults", ["defaults differ", "betas=(0.9, 0.99)"], 1.75),
     _adam("default eps 1e-6", AdamDefaultEps, "defaults", ["defaults differ", "eps=1e-06"], 1),
     _adam("default lr 1e-2", AdamDefaultLr, "defaults", ["defaults differ", "lr=0.01"], 1),
-    _adam("betas hard-coded in step()", _adam_with(AdamFixedBetas), "hyperparameters", ["betas argument ignored"],
+    _adam("betas hard-coded in step()", _adam_with(AdamFixedBetas), "hyperparameters", ["ignores the betas argument"],
           0.5),
-    _adam("eps hard-coded in step()", _adam_with(AdamFixedEps), "hyperparameters", ["eps argument ignored"], 0.5),
+    _adam("eps hard-coded in step()", _adam_with(AdamFixedEps), "hyperparameters", ["ignores the eps argument"], 0.5),
     _adam("__init__ without weight_decay", AdamNoDecayArgument, "weight_decay", ["does not accept", "weight_decay="],
           0.5),
-    _adam("AdamW's decoupled decay", AdamW, "weight_decay", ["decoupled weight decay (AdamW)"], 0.5),
+    _adam("AdamW's decoupled decay", AdamW, "weight_decay", ["decoupled weight decay (AdamW)"], 0.25),
     _adam("one m and v for all parameters", AdamOneState, "defaults", ["one buffer shared", "per parameter"], 2.5),
+    # issue 23, second try
+    _sgd("zero_grad with p.grad.zero_() and no None check", SGDZeroGradUnguarded, "zero_grad",
+         ["p.grad is None", "before the first backward", "if p.grad is not None"], 1),
+    _sgd("zero_grad does nothing (pass): training falls to chance", SGDZeroGradPass, "zero_grad",
+         ["leaves gradients behind", "pile up", "p.grad = None"], 1),
+    _sgd("first momentum step buf = momentum * g", SGDFirstStepTimesMomentum, "momentum",
+         ["first momentum step is buf = momentum * g", "starts with buf = g"], 2),
+    _adam("zero_grad with p.grad.zero_() and no None check", AdamZeroGradUnguarded, "zero_grad",
+          ["p.grad is None", "if p.grad is not None"], 0.5),
+    _adam("step() fails on a frozen layer (p.grad None)", AdamNoneGrads, "frozen",
+          ["frozen parameter", "if p.grad is None: continue"], 0.25),
+    _adam("return at a frozen layer", AdamReturnsAtFrozen, "frozen", ["stopped at the frozen layer", "continue"],
+          0.25),
+    _adam("m and v computed but not stored back", _adam_with(AdamMomentsNotStored), "defaults",
+          ["m and v restart from zero every step", "keep them in the state"], 2.25),
 ]

@@ -215,6 +215,8 @@ class Formula:
                 buf = (1 - m) * g if buf is None else m * buf + (1 - m) * g
             elif bad == "dampening_first_g":
                 buf = g if buf is None else m * buf + (1 - m) * g
+            elif bad == "first_m_g":
+                buf = m * g if buf is None else m * buf + g
             else:
                 buf = g if buf is None else m * buf + g
             st["buf"] = buf
@@ -243,8 +245,9 @@ class Formula:
             t -= 1
         if wd and bad != "decoupled":
             g = g + wd * p
-        st["m"] = b1 * st.get("m", 0) + (1 if bad == "m_no_1mb1" else 1 - b1) * g
-        st["v"] = b2 * st.get("v", 0) + (1 - b2) * (g if bad == "v_of_g" else g.abs() if bad == "v_abs" else g * g)
+        kept = {} if bad == "mv_not_stored" else st   # m and v computed from zeros, never stored back (t is)
+        st["m"] = b1 * kept.get("m", 0) + (1 if bad == "m_no_1mb1" else 1 - b1) * g
+        st["v"] = b2 * kept.get("v", 0) + (1 - b2) * (g if bad == "v_of_g" else g.abs() if bad == "v_abs" else g * g)
         bc1, bc2 = 1 - b1 ** t, 1 - b2 ** t
         m_hat = st["m"] if bad in ("no_bias_correction", "no_bc_m") else st["m"] / bc1
         v_hat = st["v"] if bad in ("no_bias_correction", "no_bc_v") else st["v"] / bc2
@@ -255,56 +258,66 @@ class Formula:
         p -= lr * m_hat / denom
 
 
-EMA = ("momentum as an exponential moving average, buf = momentum * buf + (1 - momentum) * g: that is dampening, "
-       "which torch.optim.SGD leaves at 0; it uses buf = momentum * buf + g")
-DECOUPLED_SGD = ("decoupled weight decay (p -= lr * wd * p, AdamW-style; the same as wd * p added after momentum): "
-                 "torch.optim.SGD adds wd * p to the gradient before the momentum buffer")
+# each label is the sentence that names the mistake (a student's first line); the update it should be goes into
+# the Expected part of the detail line
+EMA = ("your momentum is an exponential moving average, buf = momentum * buf + (1 - momentum) * g: that is "
+       "dampening, which torch.optim.SGD leaves at 0; it uses buf = momentum * buf + g")
+DECOUPLED_SGD = ("your step applies decoupled weight decay (p -= lr * wd * p, AdamW-style, or wd * p added after "
+                 "momentum): torch.optim.SGD adds wd * p to the gradient before the momentum buffer")
 SGD_MISTAKES = {
-    "uphill": "a step uphill: p += lr * g moves along the gradient and increases the loss; subtract it",
-    "no_buffer": "plain SGD: the momentum buffer is not kept from one step to the next (buf = g each step)",
+    "uphill": "your step goes uphill: p += lr * g moves along the gradient and increases the loss; subtract it",
+    "no_buffer": "your momentum buffer is not kept from one step to the next (buf = g each step): store it per "
+                 "parameter",
     "wd_after": DECOUPLED_SGD,
     "decoupled_after": DECOUPLED_SGD,
-    "nesterov": "Nesterov momentum (p -= lr * (g + momentum * buf)); torch.optim.SGD's default is plain momentum, "
-                "p -= lr * buf with buf = momentum * buf + g",
+    "nesterov": "your step uses Nesterov momentum (p -= lr * (g + momentum * buf)); torch.optim.SGD's default is "
+                "plain momentum, p -= lr * buf with buf = momentum * buf + g",
     "dampening": EMA,
     "dampening_first_g": EMA,
-    "wd_sign": "weight decay with the wrong sign (g - wd * p)",
-    "no_wd": "one where weight_decay is ignored: the gradient has no wd * p term (g = p.grad + wd * p)",
+    "first_m_g": "your first momentum step is buf = momentum * g: torch.optim.SGD starts with buf = g (a copy of "
+                 "the gradient), then buf = momentum * buf + g",
+    "wd_sign": "your weight decay has the wrong sign (g - wd * p): add it, g = p.grad + wd * p",
+    "no_wd": "your step ignores weight_decay: the gradient has no wd * p term (g = p.grad + wd * p)",
 }
-T_FROM_0 = ("a step count t that starts at 0: the first bias correction 1 - beta1**t is 0, a division by zero "
-            "(inf, then nan); bump t before using it, so that t counts steps from 1")
+T_FROM_0 = ("your step count t starts at 0: the first bias correction 1 - beta1**t is 0, a division by zero; "
+            "bump t before using it, so that t counts steps from 1")
 ADAM_MISTAKES = {
-    "no_bias_correction": "no bias correction (m / (1 - beta1**t) and v / (1 - beta2**t) missing)",
-    "no_bc_m": "m without its bias correction: m_hat = m / (1 - beta1**t) is missing (v is corrected)",
-    "no_bc_v": "v without its bias correction: v_hat = v / (1 - beta2**t) is missing (m is corrected)",
-    "eps_inside": "eps inside the square root (torch: sqrt(v_hat) + eps)",
-    "eps_before_bc": "eps added before the bias correction ((sqrt(v) + eps) / sqrt(1 - beta2**t)); torch adds eps "
-                     "after it: sqrt(v_hat) + eps",
-    "swapped_betas": "beta1 and beta2 swapped",
-    "m_no_1mb1": "the first moment m without its factor (1 - beta1): m = beta1 * m + g; torch keeps "
+    "no_bias_correction": "your step has no bias correction: divide m by (1 - beta1**t) and v by (1 - beta2**t)",
+    "no_bc_m": "your step uses m without its bias correction: m_hat = m / (1 - beta1**t) is missing (v is "
+               "corrected)",
+    "no_bc_v": "your step uses v without its bias correction: v_hat = v / (1 - beta2**t) is missing (m is "
+               "corrected)",
+    "eps_inside": "your step puts eps inside the square root: torch uses sqrt(v_hat) + eps",
+    "eps_before_bc": "your step adds eps before the bias correction ((sqrt(v) + eps) / sqrt(1 - beta2**t)); torch "
+                     "adds it after: sqrt(v_hat) + eps",
+    "swapped_betas": "your beta1 and beta2 are swapped: m averages with beta1, v with beta2",
+    "m_no_1mb1": "your first moment m lacks its factor (1 - beta1): m = beta1 * m + g; torch keeps "
                  "m = beta1 * m + (1 - beta1) * g",
-    "v_of_g": "the second moment v averaging g, not g²: v = beta2 * v + (1 - beta2) * g goes negative and "
+    "v_of_g": "your second moment v averages g, not g²: v = beta2 * v + (1 - beta2) * g goes negative and "
               "sqrt(v) gives nan; average g * g",
-    "v_abs": "the second moment v averaging |g|, not g²; average g * g",
-    "fixed_betas": "the betas argument ignored: your step uses 0.9 and 0.999 whatever betas says; read self.betas",
-    "fixed_eps": "the eps argument ignored: your step uses 1e-8 whatever eps says; read self.eps",
-    "decoupled": "decoupled weight decay (AdamW); torch.optim.Adam adds wd * p to the gradient",
-    "no_state": "state not kept between steps: m, v and t start again at every step (keep them per parameter)",
-    "shared_t": "one step counter t shared by all parameters, bumped once per parameter (keep t per parameter, "
-                "or bump one counter once per step())",
-    "t_fixed": "a step count t that never grows (t stays 1): the bias correction needs t = 1, 2, 3, ...; "
-               "t += 1 at every step",
+    "v_abs": "your second moment v averages |g|, not g²; average g * g",
+    "fixed_betas": "your step ignores the betas argument: it uses 0.9 and 0.999 whatever betas says; read "
+                   "self.betas",
+    "fixed_eps": "your step ignores the eps argument: it uses 1e-8 whatever eps says; read self.eps",
+    "decoupled": "your step uses decoupled weight decay (AdamW): torch.optim.Adam adds wd * p to the gradient",
+    "no_state": "your m, v and t start again at every step: keep them in the state, per parameter, between steps",
+    "mv_not_stored": "your m and v restart from zero every step (computed but never stored back): keep them in "
+                     "the state, per parameter",
+    "shared_t": "your step counter t is shared by all parameters and bumped once per parameter: keep t per "
+                "parameter, or bump one counter once per step()",
+    "t_fixed": "your step count t never grows (t stays 1): the bias correction needs t = 1, 2, 3, ...; t += 1 at "
+               "every step",
     "t_from_0": T_FROM_0,
 }
 
 
-# mistakes that show only when the lr changes between steps; each label is the whole hint
-KEPT_LR = ("step() must read self.lr each time; you kept the lr from __init__, so setting opt.lr (a schedule) "
-           "changed nothing")
+# mistakes that show only when the lr changes between steps
+KEPT_LR = ("you kept the lr from __init__, so setting opt.lr (a schedule) changed nothing: step() must read self.lr "
+           "each time")
 SCHEDULE_MISTAKES = {
     "sgd": {"kept_lr": KEPT_LR,
-            "lr_in_buffer": "the velocity holds lr * g (buf = momentum * buf + lr * g), equal to torch's only while "
-                            "lr stays constant; keep buf = momentum * buf + g and step p -= self.lr * buf"},
+            "lr_in_buffer": "your velocity holds lr * g (buf = momentum * buf + lr * g), right only while lr stays "
+                            "constant: keep buf = momentum * buf + g and step p -= self.lr * buf"},
     "adam": {"kept_lr": KEPT_LR},
 }
 REBIND = ("you rebound the loop variable (p = p - lr * g) instead of updating the parameter in place: the model "
@@ -324,11 +337,6 @@ def named_mistake(got: Trajectory, kind: str, lrs: tuple[float, ...] | None = No
         if same(got, reference_trajectory(kind, lrs, mistake, **hp)):
             return label
     return None
-
-
-def _says(label: str, kind: str, hint: str) -> str:
-    """The hint for a named mistake: a schedule mistake's label is a whole sentence."""
-    return label + "." if label in SCHEDULE_MISTAKES[kind].values() else f"your step is {label}. {hint}"
 
 
 FIXED_LR = "your step size is not the lr argument: read self.lr in step(), never a number written in the code"
@@ -362,10 +370,15 @@ ALIAS = ("your momentum buffer is p.grad itself (buf = p.grad, not a copy): zero
          "store a copy, buf = p.grad.clone()")
 
 
-def compare_with_torch(cls: Any, kind: str, what: str, hint: str, lrs: tuple[float, ...] | None = None,
-                       clear: str = "none", **hp: Any) -> Q:
+UNNAMED = "no common mistake matches your steps: compare your step() term by term with the update under Expected"
+
+
+def compare_with_torch(cls: Any, kind: str, what: str, recipe: str, lrs: tuple[float, ...] | None = None,
+                       clear: str = "none", unnamed: str = UNNAMED, **hp: Any) -> Q:
     """Fail unless the student's trajectory equals torch.optim's for these hyperparameters (and lr schedule), the
-    gradients cleared before each backward as `clear` says (torch.optim's steps are the same either way)."""
+    gradients cleared before each backward as `clear` says (torch.optim's steps are the same either way). The hint
+    is one sentence naming the mistake (`unnamed` when none matches); the update it should be, `recipe`, goes into
+    Expected."""
     torch_cls = torch_optimizer("SGD" if kind == "sgd" else "Adam")
     run = yield from student_run(cls, lrs=lrs, clear=clear, **hp)
     got = run.trajectory
@@ -382,11 +395,12 @@ def compare_with_torch(cls: Any, kind: str, what: str, hint: str, lrs: tuple[flo
         raise CheckFailure(expected, f"a buffer that is the gradient tensor of {', '.join(run.aliased)}", ALIAS + ".")
     label = named_mistake(got, kind, lrs, **hp)
     if label:
-        raise CheckFailure(expected, label, _says(label, kind, hint))
+        raise CheckFailure(f"{expected}, whose update is: {recipe}", first_difference(got, want), label + ".")
     if kind == "sgd":
         check_step_size(got, want, lrs[0] if lrs else hp["lr"], torch_cls, **hp)
     check_moves(run, what)
-    raise CheckFailure(f"{expected} (tolerance {TOL['atol']:g})", first_difference(got, want), hint)
+    raise CheckFailure(f"{expected} (tolerance {TOL['atol']:g}), whose update is: {recipe}",
+                       first_difference(got, want), unnamed + ".")
 
 
 def _fmt(hp: dict) -> str:
@@ -415,7 +429,7 @@ def _not_torch(cls: Any, name: str) -> Q:
 # ---- SGD ------------------------------------------------------------------------------------------
 
 SGD_HINT = ("in step(), under torch.no_grad(), for each p with a gradient: g = p.grad + wd * p; "
-            "buf = g on the first step, else momentum * buf + g (kept per parameter); p -= lr * buf.")
+            "buf = g on the first step, else momentum * buf + g (kept per parameter); p -= lr * buf")
 
 
 def check_sgd_not_torch(cls: Any) -> Q:
@@ -432,8 +446,8 @@ def check_sgd_params(cls: Any) -> Q:
         if not same(got, want):
             label = named_mistake(got, "sgd", lr=LR)
             if label:
-                raise CheckFailure(f"SGD(model.{call}, lr={LR}) to train like torch.optim.SGD", label,
-                                   f"your step is {label}.")
+                raise CheckFailure(f"SGD(model.{call}, lr={LR}) to train like torch.optim.SGD",
+                                   first_difference(got, want), label + ".")
             check_step_size(got, want, LR, torch_optimizer("SGD"), lr=LR)
             check_moves(run, f"SGD(model.{call}, lr={LR})")
             raise CheckFailure(f"SGD(model.{call}, lr={LR}) to train like torch.optim.SGD",
@@ -445,7 +459,7 @@ def check_sgd_params(cls: Any) -> Q:
 def check_sgd_plain(cls: Any) -> Q:
     """lr only: p -= lr * p.grad, for 5 steps like torch.optim.SGD."""
     yield from compare_with_torch(cls, "sgd", "SGD", "p -= lr * p.grad under torch.no_grad(), with the lr you were "
-                                  "given.", lr=LR)
+                                  "given", lr=LR)
 
 
 def check_sgd_momentum(cls: Any) -> Q:
@@ -473,7 +487,7 @@ SIGNATURES = ("SGD(params, lr, momentum=0.0, weight_decay=0.0) and Adam(params, 
 ONE_BUFFER = ("one buffer shared by parameters of different shapes (the sizes do not match): keep a buffer (or m "
               "and v) per parameter, e.g. in a dict keyed by the parameter's name or position")
 FROZEN = ("a frozen parameter (requires_grad False) has p.grad None after backward, and your step() fails on it: "
-          "skip it with `if p.grad is None: continue`, as torch.optim.SGD does")
+          "skip it with `if p.grad is None: continue`, as torch.optim does")
 
 
 def explain_pairs(exc: BaseException, cls: Any) -> Q:
@@ -500,12 +514,15 @@ def explain_pairs(exc: BaseException, cls: Any) -> Q:
     return PAIRS + "."
 
 
+READ_LR = "your steps ignore the lr set between them: read self.lr in step(), each time"
+
+
 def check_sgd_lr_schedule(cls: Any) -> Q:
     """self.lr changed between steps (a schedule) is used by the next step, like torch.optim.SGD's param_groups."""
-    yield from compare_with_torch(cls, "sgd", "SGD", "read self.lr in step(), each time.", lrs=SCHEDULES["sgd"],
-                                  lr=LR)
-    yield from compare_with_torch(cls, "sgd", "SGD with momentum", SGD_HINT, lrs=SCHEDULES["sgd"], lr=LR,
-                                  momentum=MOMENTUM)
+    yield from compare_with_torch(cls, "sgd", "SGD", "p -= self.lr * p.grad, self.lr read in step() each time",
+                                  lrs=SCHEDULES["sgd"], unnamed=READ_LR, lr=LR)
+    yield from compare_with_torch(cls, "sgd", "SGD with momentum", SGD_HINT, lrs=SCHEDULES["sgd"], unnamed=READ_LR,
+                                  lr=LR, momentum=MOMENTUM)
 
 
 def _check_zero_grad(cls: Any, kind: str, **hp: Any) -> Q:
@@ -518,7 +535,7 @@ def _check_zero_grad(cls: Any, kind: str, **hp: Any) -> Q:
     left = [n for n, g in grads.items() if g is not None and bool(g.abs().sum() != 0)]
     if left:
         raise CheckFailure("every p.grad None or zero after zero_grad()", f"gradients left in {left}",
-                           "for every parameter: p.grad = None (or p.grad.zero_()).")
+                           GRADS_LEFT + ".")
     try:
         want = (yield from student_run(cls, **hp)).trajectory
     except Exception:  # noqa: BLE001 - step() itself fails: its own checks say why
@@ -528,6 +545,19 @@ def _check_zero_grad(cls: Any, kind: str, **hp: Any) -> Q:
         raise CheckFailure("training with your zero_grad() to equal training with the gradients cleared by the check",
                            first_difference(got, want),
                            "zero_grad() clears .grad of every parameter and nothing else (not the momentum buffers).")
+
+
+GRADS_LEFT = ("your zero_grad() leaves gradients behind, and backward() adds to them, so they pile up step after "
+              "step: set p.grad = None for every parameter (or p.grad.zero_() under `if p.grad is not None`)")
+GRAD_NONE = ("your zero_grad() fails where p.grad is None (before the first backward, or for a frozen parameter): "
+             "guard p.grad.zero_() with `if p.grad is not None`, or write p.grad = None")
+
+
+def explain_zero_grad(exc: BaseException, cls: Any) -> Q:
+    """A zero_grad() that fails on p.grad None (p.grad.zero_() unguarded) says so; other errors as explain_pairs."""
+    if isinstance(exc, AttributeError) and "'NoneType' object has no attribute" in str(exc):
+        return GRAD_NONE + "."
+    return (yield from explain_pairs(exc, cls))
 
 
 def check_sgd_zero_grad(cls: Any) -> Q:
@@ -545,23 +575,28 @@ def check_sgd_no_graph(cls: Any) -> Q:
 
 
 FROZEN_MOVED = ("your step() changed the frozen layer's parameters (requires_grad False, so p.grad is None): "
-                "torch.optim.SGD skips every parameter whose grad is None, weight decay included")
+                "torch.optim skips every parameter whose grad is None, weight decay included")
 FROZEN_STOPPED = ("your step() stopped at the frozen layer (p.grad is None) and left the trainable layers unchanged: "
                   "skip only that parameter with `continue`, not `break` or `return`")
 
 
-def check_sgd_frozen(cls: Any) -> Q:
+def _check_frozen(cls: Any, name: str, **hp: Any) -> Q:
     """A model whose first layer is frozen (requires_grad False, p.grad None): the step skips it and trains the
-    rest, as torch.optim.SGD does (the rest is judged by the other checks)."""
-    run = yield from student_run(cls, frozen=(0,), lr=LR, momentum=MOMENTUM, weight_decay=WD)
+    rest, as torch.optim does (the rest is judged by the other checks)."""
+    run = yield from student_run(cls, frozen=(0,), **hp)
     start = _start()
     names = [n for n, _ in make_model().named_parameters()]
     moved = [names[i] for i in (0, 1) if any(not torch.equal(ps[i], start[i]) for ps in run.trajectory)]
-    expected = "SGD to leave the frozen first layer (requires_grad False) as it is and train the others"
+    expected = f"{name} to leave the frozen first layer (requires_grad False) as it is and train the others"
     if moved:
         raise CheckFailure(expected, f"{moved} changed", FROZEN_MOVED + ".")
     if all(torch.equal(ps[i], start[i]) for ps in run.trajectory for i in range(2, len(start))):
         raise CheckFailure(expected, "no parameter changed", FROZEN_STOPPED + ".")
+
+
+def check_sgd_frozen(cls: Any) -> Q:
+    """A frozen first layer is skipped and the rest trained, as torch.optim.SGD does."""
+    yield from _check_frozen(cls, "SGD", lr=LR, momentum=MOMENTUM, weight_decay=WD)
 
 
 def explain_frozen(exc: BaseException, cls: Any) -> Q:
@@ -572,29 +607,31 @@ def explain_frozen(exc: BaseException, cls: Any) -> Q:
 
 
 def sgd_checks() -> list[Check]:
-    """SGD: 5 points."""
+    """SGD: 5 points, weighted by the harm to the training at the end of notebook 5 (momentum and a schedule, no
+    weight decay): a zero_grad that leaves gradients, a lost momentum buffer or an lr kept from __init__ costs
+    more than weight decay or a frozen layer, which that training does not use."""
     return [Check("sgd.not_torch", "your own SGD, not torch.optim's", 0, check_sgd_not_torch, gate=True),
             Check("sgd.params", "trains with named_parameters() or parameters()", 0.5, check_sgd_params,
                   explain=explain_pairs),
             Check("sgd.plain", "lr only: 5 steps equal torch.optim.SGD's", 1, check_sgd_plain, explain=explain_pairs),
             Check("sgd.momentum", "momentum: 5 steps equal torch.optim.SGD's", 1, check_sgd_momentum,
                   explain=explain_pairs),
-            Check("sgd.weight_decay", "weight decay (with and without momentum) equals torch's", 0.5,
+            Check("sgd.weight_decay", "weight decay (with and without momentum) equals torch's", 0.25,
                   check_sgd_weight_decay, explain=explain_pairs),
-            Check("sgd.lr_schedule", "lr changed between steps (a schedule) as in torch.optim.SGD", 0.5,
+            Check("sgd.lr_schedule", "lr changed between steps (a schedule) as in torch.optim.SGD", 0.75,
                   check_sgd_lr_schedule, explain=explain_pairs),
-            Check("sgd.zero_grad", "zero_grad() clears every gradient", 0.5, check_sgd_zero_grad,
+            Check("sgd.zero_grad", "zero_grad() clears every gradient", 1, check_sgd_zero_grad,
+                  explain=explain_zero_grad),
+            Check("sgd.no_graph", "step() keeps parameters as leaves (no_grad)", 0.25, check_sgd_no_graph,
                   explain=explain_pairs),
-            Check("sgd.no_graph", "step() keeps parameters as leaves (no_grad)", 0.5, check_sgd_no_graph,
-                  explain=explain_pairs),
-            Check("sgd.frozen", "a frozen layer (p.grad None) is skipped, as torch.optim.SGD does", 0.5,
+            Check("sgd.frozen", "a frozen layer (p.grad None) is skipped, as torch.optim.SGD does", 0.25,
                   check_sgd_frozen, explain=explain_frozen)]
 
 
 # ---- Adam -----------------------------------------------------------------------------------------
 
 ADAM_HINT = ("per parameter: g = p.grad + wd * p; m = b1 m + (1 - b1) g; v = b2 v + (1 - b2) g²; "
-             "p -= lr * (m / (1 - b1**t)) / (sqrt(v / (1 - b2**t)) + eps), with t counting steps from 1.")
+             "p -= lr * (m / (1 - b1**t)) / (sqrt(v / (1 - b2**t)) + eps), with t counting steps from 1")
 
 
 def check_adam_not_torch(cls: Any) -> Q:
@@ -638,8 +675,8 @@ def check_adam_weight_decay(cls: Any) -> Q:
 
 def check_adam_lr_schedule(cls: Any) -> Q:
     """self.lr changed between steps (a schedule) is used by the next step, like torch.optim.Adam's param_groups."""
-    yield from compare_with_torch(cls, "adam", "Adam", "read self.lr in step(), each time.", lrs=SCHEDULES["adam"],
-                                  lr=0.01)
+    yield from compare_with_torch(cls, "adam", "Adam", ADAM_HINT + ", self.lr read in step() each time",
+                                  lrs=SCHEDULES["adam"], unnamed=READ_LR, lr=0.01)
 
 
 def check_adam_zero_grad(cls: Any) -> Q:
@@ -647,17 +684,24 @@ def check_adam_zero_grad(cls: Any) -> Q:
     yield from _check_zero_grad(cls, "adam", lr=0.01)
 
 
+def check_adam_frozen(cls: Any) -> Q:
+    """A frozen first layer is skipped and the rest trained, as torch.optim.Adam does."""
+    yield from _check_frozen(cls, "Adam", lr=0.01, weight_decay=WD)
+
+
 def adam_checks() -> list[Check]:
-    """Adam: 3 points."""
+    """Adam: 3 points; a zero_grad that leaves gradients breaks training, hence its 0.5 against 0.25 for weight
+    decay and a frozen layer."""
     return [Check("adam.not_torch", "your own Adam, not torch.optim's", 0, check_adam_not_torch, gate=True),
             Check("adam.defaults", "torch's defaults (lr, betas, eps): 5 steps equal torch.optim.Adam's", 1,
                   check_adam_defaults, explain=explain_pairs),
             Check("adam.hyperparameters", "betas and eps used as given", 0.5, check_adam_hyperparameters,
                   explain=explain_pairs),
-            Check("adam.weight_decay", "weight decay as torch.optim.Adam (L2, not AdamW)", 0.5,
+            Check("adam.weight_decay", "weight decay as torch.optim.Adam (L2, not AdamW)", 0.25,
                   check_adam_weight_decay, explain=explain_pairs),
             Check("adam.lr_schedule", "lr changed between steps (a schedule) as in torch.optim.Adam", 0.5,
                   check_adam_lr_schedule, explain=explain_pairs),
             Check("adam.zero_grad", "zero_grad() clears every gradient", 0.5, check_adam_zero_grad,
-                  explain=explain_pairs)]
-
+                  explain=explain_zero_grad),
+            Check("adam.frozen", "a frozen layer (p.grad None) is skipped, as torch.optim.Adam does", 0.25,
+                  check_adam_frozen, explain=explain_frozen)]
