@@ -17,8 +17,9 @@ class SGD:
     (pairs (name, tensor)) or model.parameters() (tensors); step() updates every parameter that has a
     .grad, in place under torch.no_grad(), exactly as torch.optim.SGD does (dampening 0, no Nesterov);
     zero_grad() clears every parameter's .grad: p.grad = None (torch.optim's default), or p.grad.zero_()
-    (torch.optim's set_to_none=False); both pass. self.lr may be changed between steps (schedules): step()
-    reads it each time.
+    (torch.optim's set_to_none=False) guarded by `if p.grad is not None`, since p.grad is None before the
+    first backward and for a frozen parameter; both pass. self.lr may be changed between steps
+    (schedules): step() reads it each time.
     """
 
     def __init__(self, params, lr, momentum=0.0, weight_decay=0.0):
@@ -48,8 +49,9 @@ class Adam:
     """Adam, like torch.optim.Adam (L2 weight decay added to the gradient; not AdamW, not amsgrad).
 
     Contract: Adam(params, lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0.0), params as for SGD;
-    step() and zero_grad() as for SGD, with m, v and the step count t kept per parameter; self.lr may be
-    changed between steps (schedules), so step() reads it each time.
+    step() and zero_grad() as for SGD (a frozen parameter, whose p.grad is None, is skipped), with m, v and
+    the step count t kept per parameter; self.lr may be changed between steps (schedules), so step()
+    reads it each time.
     """
 
     def __init__(self, params, lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0.0):
