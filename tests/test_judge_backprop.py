@@ -5,11 +5,14 @@ student class to exist; a common mistake judged from its tape reads as it does l
 from __future__ import annotations
 
 import importlib.util
+import re
 import subprocess
 import sys
 from pathlib import Path
 
+import nbformat
 import pytest
+import torch
 
 from autograder.student.checks import judge as J
 from autograder.student.checks.core import run_checks
@@ -83,7 +86,8 @@ def test_a_forged_gradient_cannot_earn_more_than_the_tape_it_replaces() -> None:
             if key == "params_g":
                 value["__seq__"][0]["__tensor__"].zero_()
     report = J.judge("lin_bwd", observations, seed=7)
-    assert not report.result("lin_bwd.weight_grad").passed and report.score == 5 - 1.5, \
+    weight_points = report.result("lin_bwd.weight_grad").check.points
+    assert not report.result("lin_bwd.weight_grad").passed and report.score == 5 - weight_points, \
         f"Expected zeroed w.g answers to fail weight_grad only; got\n{report}"
 
 
@@ -147,3 +151,31 @@ def test_each_challenge_asks_about_other_inputs_and_a_self_check_always_the_same
     shared = set(a) & set(b)   # questions without tensors (the class's source, its name) stay the same
     assert len(shared) <= len(set(a)) // 5, f"Expected two challenges to ask about other inputs; {len(shared)} of " \
         f"{len(set(a))} questions are shared. Hint: seed the checks' inputs with core.varied()."
+
+
+CHECKS_OWN_LABELS = r"\b(Lin|Relu|Sigmoid)\d\b"   # the probe's names for its layers: the student never wrote them
+
+
+@pytest.mark.parametrize("case", [pytest.param(c, id=c.name) for c in backprop_cases.WRONG + backprop_cases.MISTAKES
+                                  if c.exercise == "model_backward"])
+def test_a_model_report_names_layers_as_the_students_code_does(case) -> None:
+    """Every line names a layer as self.layers[i] (a Lin), as the first line does, never as the checks' Lin1."""
+    report = str(J.run_live("model_backward", EXERCISES["model_backward"](), case.obj))
+    assert not re.search(CHECKS_OWN_LABELS, report), f"Expected no check-internal layer names; got\n{report}"
+
+
+def _try_it_cell() -> str:
+    """The source of 04's "Try it on a small input" cell after the activations (the master notebook)."""
+    nb = nbformat.read(ROOT / "solutions" / "04_backprop" / "04_backprop.ipynb", as_version=4)
+    return next(c.source for c in nb.cells if c.get("id") == "cell-13-try")
+
+
+def test_the_activation_demo_names_an_in_place_relu_and_still_shows_sigmoid_right(capsys) -> None:
+    """Relu.forward clamping x in place (self-check 2.5 / 3) must not make the sigmoid line show wrong values."""
+    from autograder.student.notebook import skip_if_broken
+    for relu, warned in ((backprop_cases.Relu, False), (backprop_cases.ReluClampInPlace, True)):
+        exec(_try_it_cell(), {"torch": torch, "skip_if_broken": skip_if_broken, "Module": backprop_cases.Module,
+                              "Relu": relu, "Sigmoid": backprop_cases.Sigmoid})
+        shown = capsys.readouterr().out
+        assert "sigmoid inp.g: tensor([0.1050, 0.2350, 0.2350, 0.1050])" in shown, shown
+        assert ("ReluClampInPlace.forward changed its input in place" in shown) == warned, shown

@@ -1,6 +1,7 @@
 """Stage 4 submissions (Module, Relu/Sigmoid, Lin, Mse, Model), wrong and correct, written as students write them."""
 import functools
 
+import numpy as np
 import torch
 import torch.nn.functional as F
 from einops import rearrange, reduce
@@ -765,6 +766,60 @@ class ModelCallsBwd(Model):
             m.bwd(m.out, *m.args)
 
 
+# ---- mistakes from the second student try (issue 23): named in the first line -----------------------
+
+class ModuleForwardNoStar(Module):
+    """self.forward(args): forward gets the tuple of inputs as one argument."""
+
+    def __call__(self, *args):
+        self.args = args
+        self.out = self.forward(args)
+        return self.out
+
+
+class SigmoidMissingOutFactor(Sigmoid):
+    def bwd(self, out, inp):
+        inp.g = out.g * (1 - out)
+
+
+class ReluForwardNumpy(Relu):
+    def forward(self, inp):
+        return np.maximum(inp.numpy(), 0)
+
+
+class ReluBwdSwapped(Relu):
+    def bwd(self, inp, out):
+        inp.g = out.g * (inp > 0)
+
+
+class LinBwdSwapped(Lin):
+    def bwd(self, inp, out):
+        inp.g = out.g @ self.w.T
+        self.w.g = inp.T @ out.g
+        self.b.g = out.g.sum(0)
+
+
+class LinNoInputGrad(Lin):
+    def bwd(self, out, inp):
+        self.w.g = inp.T @ out.g
+        self.b.g = out.g.sum(0)
+
+
+class MseTargRow(Mse):
+    """targ reshaped, to a row (1, n) where inp is a column (n, 1)."""
+
+    def forward(self, inp, targ):
+        return (inp - targ.reshape(1, -1)).pow(2).mean()
+
+    def bwd(self, out, inp, targ):
+        inp.g = 2 * (inp - targ.reshape(1, -1)) / inp.numel()
+
+
+class MseTargUnsqueezed(Mse):
+    def forward(self, inp, targ):
+        return (inp - targ.unsqueeze(0)).pow(2).mean()
+
+
 def _reference(name: str):
     """The course's reference class, imported as a student might."""
     from solutions import backprop
@@ -837,6 +892,13 @@ WRONG = [
     _w("model_backward", "self.mods, not self.layers", ModelOtherName, "forward", "self.layers"),
     _w("model_backward", "three layers hard-coded", ModelThreeLayers, "forward", "every layer of self.layers"),
     _w("model_backward", "loss on a copy", ModelLossOnCopy, "grads", "received a copy"),
+    # every line of a report names a layer as the first line does, never by the checks' own labels (Lin1...)
+    _w("model_backward", "no loss.backward(): the layer named as in self.layers", ModelNoLossBackward, "order",
+       "Expected the output of self.layers[4] (a Lin) to have its .g"),
+    _w("model_backward", "loss last: the order named as in self.layers", ModelLossLast, "grads",
+       "Expected the output of self.layers[2] (a Lin) to have its .g"),
+    _w("model_backward", "every layer twice: the calls named as in self.layers", ModelTwice, "order",
+       "backward() calls in the order [self.loss, self.layers[4], self.layers[3]"),
 ]
 
 CORRECT = [
@@ -870,7 +932,7 @@ MISTAKES = [
     Mistake("lin_bwd", "inp.g = out.g @ self.w (no .T)", LinInputNoTranspose, "input_grad",
             ("the shapes say you need the transpose", "out.g by w transposed"), 4.5, M),
     Mistake("lin_bwd", "w.g and b.g accumulate with +=", LinAccumulates, "weight_grad",
-            ("second backward pass", "+=", "accumulation"), 2.5, M),
+            ("second backward pass", "+=", "accumulation"), 1.5, M),
     Mistake("mse_bwd", "bwd multiplies by out.g", MseReadsOutG, "grad",
             ("the loss is the last layer", "nothing sets out.g", "starts the chain"), 1.5, M),
     Mistake("mse_bwd", "(n, 1) - (n,) in forward", MseBroadcasts, "forward",
@@ -907,12 +969,12 @@ MISTAKES = [
     Mistake("activation_bwd", "sigmoid: the input in the formula", (Relu, SigmoidOfInput), "sigmoid_grad",
             ("out.g * inp * (1 - inp)", "the input where the output belongs"), 1, M),
     Mistake("lin_bwd", "b.g summed over dim 1", LinBiasSumDim1, "bias_grad",
-            ("summed over dim 1 (the outputs)", "dim 0 (the batch)"), 1.5, M),
+            ("summed over dim 1 (the outputs)", "dim 0 (the batch)"), 1, M),
     Mistake("lin_bwd", "b.g with keepdim=True", LinBiasKeepdim, "bias_grad", ("keepdim=True", "b's shape (out,)"),
-            1.5, M),
+            1, M),
     Mistake("lin_bwd", "w.g transposed", LinTransposedWeightGrad, "weight_grad",
-            ("out.g.T @ inp", "the transpose of w.g"), 2, M),
-    Mistake("lin_bwd", "w.g and b.g stored in .grad", LinStoresGrad, "weight_grad", ("in .grad", "set w.g"), 3, M),
+            ("out.g.T @ inp", "the transpose of w.g"), 1.5, M),
+    Mistake("lin_bwd", "w.g and b.g stored in .grad", LinStoresGrad, "weight_grad", ("in .grad", "set w.g"), 2, M),
     Mistake("lin_bwd", "self.w.g += on a first pass", LinAccumulatesNoInit, "input_grad",
             ("+=", "`self.w.g += ...`", "self.w.g = ..."), 4.5, M),
     Mistake("mse_bwd", "no factor 2", MseNoTwo, "grad", ("the factor 2", "is missing"), 1, M),
@@ -933,4 +995,22 @@ MISTAKES = [
             ("self.loss.backward() first",), 2, M),
     Mistake("model_backward", "__call__ forgets to return the loss", ModelNoReturn, "forward",
             ("returns None", "return self.loss(x, targ)"), 1, M),
+    # the second student try (issue 23): first lines that were generic although the cause is known
+    Mistake("activation_bwd", "sigmoid: out.g * (1 - out)", (Relu, SigmoidMissingOutFactor), "sigmoid_grad",
+            ("out.g * (1 - out)", "the factor out is missing", "sigmoid' = out * (1 - out)"), 1, M),
+    Mistake("module_base", "self.forward(args) without the star", ModuleForwardNoStar, "call",
+            ("the tuple of inputs as one argument", "self.forward(args)", "self.forward(*args)"), 2, M),
+    Mistake("lin_bwd", "def bwd(self, inp, out): parameters swapped", LinBwdSwapped, "input_grad",
+            ("def bwd(self, inp, out)", "calls it as bwd(out, inp)", "the output first"), 4.5, M),
+    Mistake("activation_bwd", "relu: def bwd(self, inp, out)", (ReluBwdSwapped, Sigmoid), "relu_grad",
+            ("def bwd(self, inp, out)", "calls it as bwd(out, inp)", "def bwd(self, out, inp)"), 1.5, M),
+    Mistake("activation_bwd", "relu: forward returns a NumPy array", (ReluForwardNumpy, Sigmoid), "forward",
+            ("returns a NumPy array", "not a tensor"), 2, M),
+    Mistake("mse_bwd", "targ.reshape(1, -1) against inp (n, 1)", MseTargRow, "forward",
+            ("reshaped targ to (1, n)", "inp is (n, 1)", "(n, n)", "targ.view_as(inp)"), 1.5, M),
+    Mistake("mse_bwd", "targ.unsqueeze(0) in forward", MseTargUnsqueezed, "forward",
+            ("reshaped targ to (1, n)", "inp is (n, 1)"), 0.5, M),
+    # inp.g weighs 2 of 5: without it every deeper model stops (the harm), and the first line says so
+    Mistake("lin_bwd", "bwd never sets inp.g", LinNoInputGrad, "input_grad",
+            ("does not set inp.g", "more than one layer", "inp.g = out.g @ self.w.T"), 2, M),
 ]

@@ -132,11 +132,23 @@ def expect_grad(name: str, got: torch.Tensor, want: torch.Tensor, hint: str,
                        f"max difference {max_diff(got, want):.3g}", hint)
 
 
+BWD_SWAPPED = ("your bwd is def bwd(self, {got}), but backward() calls it as bwd({want}), the output first: the "
+               "tensor you named out is the input, which has no .g; write def bwd(self, {want})")
+
+
 def bwd_pass(cls: Handle, params: list, inputs: list, out_g: torch.Tensor | None, earlier: tuple | None = None,
              after: bool = False) -> Q:
     """The student's cls(*params) run forward(*inputs), out.g = out_g (unless None: a loss), bwd(out, *inputs), in
     the student's process (probes_backprop.bwd_pass): what came out, failing when forward returns no tensor."""
-    seen = yield ask("bwd_pass", cls, params, inputs, out_g, earlier, after)
+    try:
+        seen = yield ask("bwd_pass", cls, params, inputs, out_g, earlier, after)
+    except Exception:
+        names = yield ask("parameters", cls, "bwd")
+        if names and names[0] != "out" and "out" in names[1:]:  # bwd(self, inp, out): the error came from there
+            want = ", ".join(["out"] + [n for n in names if n != "out"])
+            raise CheckFailure(f"def bwd(self, {want}): the output first", f"def bwd(self, {', '.join(names)})",
+                               BWD_SWAPPED.format(got=", ".join(names), want=want) + ".") from None
+        raise
     if not seen["ran"]:
         raise CheckFailure("forward to return a tensor", _type_name(seen["out"]), "return the result of forward.")
     return seen
@@ -206,6 +218,8 @@ def _module_class(cls: Any) -> Handle:
 
 MODULE_NO_RETURN = "your __call__ returns None: end it with return self.out, which the next layer receives"
 MODULE_RETURNS_SELF = "your __call__ returns the layer itself: return self.out, the output of forward"
+MODULE_NO_STAR = ("your __call__ passes forward the tuple of inputs as one argument, self.forward(args): unpack it "
+                  "with a star, self.out = self.forward(*args)")
 MODULE_NO_OUT_ARG = ("backward() passed bwd the inputs without the output: bwd takes the output first, "
                      "self.bwd(self.out, *self.args)")
 MODULE_ARGS_TENSOR = ("your __call__ keeps one tensor in self.args (args[0]), so *self.args unpacked its rows into bwd: "
@@ -232,6 +246,7 @@ def _not_returned(what: str, seen: dict) -> None:
     got = seen["out"]
     raise CheckFailure(f"{what} to return forward's output", value_summary(got),
                        MODULE_NO_RETURN + "." if got is None else MODULE_RETURNS_SELF + "." if seen["returned_self"] else
+                       MODULE_NO_STAR + "." if seen.get("packed") else
                        "__call__ stores the inputs, calls self.forward(*args), stores and returns the output.")
 
 
@@ -336,6 +351,14 @@ def check_activation_by_hand(obj: Any) -> Q:
     yield from _by_hand(classes, [([], [rand(3, 4, seed=1)], rand(3, 4, seed=2)) for _ in classes])
 
 
+def _not_a_tensor(got: Any) -> str:
+    """Name a forward that returns something other than a tensor (a NumPy array, a list...)."""
+    numpy = isinstance(got, Handle) and got.derives("numpy.ndarray")
+    what = "a NumPy array" if numpy else f"a {_type_name(got)}"
+    return (f"your forward returns {what}, not a tensor: the next layer and bwd need a torch tensor"
+            + (" (no .numpy(), no np. functions)" if numpy else ""))
+
+
 def check_activation_forward(obj: Any) -> Q:
     """Relu.forward equals torch.relu and Sigmoid.forward equals torch.sigmoid."""
     relu_cls, sigmoid_cls = yield from _classes(obj, ["Relu", "Sigmoid"])
@@ -349,7 +372,8 @@ def check_activation_forward(obj: Any) -> Q:
                                    f"{tuple(got.shape) if isinstance(got, torch.Tensor) else _type_name(got)}"
                                    + (f", max difference {max_diff(got, want):.3g}"
                                       if isinstance(got, torch.Tensor) and got.shape == want.shape else ""),
-                                   f"return {hint}.")
+                                   f"return {hint}." if got is None or isinstance(got, torch.Tensor) else
+                                   f"{_not_a_tensor(got)}: return {hint}.")
 
 
 def check_relu_grad(obj: Any) -> Q:
@@ -368,6 +392,7 @@ def check_sigmoid_grad(obj: Any) -> Q:
         ("out.g * sigmoid(out) * (1 - sigmoid(out)): the derivative applied to the output, which is already "
          "sigmoid(inp)", lambda: g * s(s(x)) * (1 - s(s(x)))),
         ("out.g * out * out (the output used twice instead of out * (1 - out))", lambda: g * s(x) * s(x)),
+        ("out.g * (1 - out): the factor out is missing, sigmoid' = out * (1 - out)", lambda: g * (1 - s(x))),
         ("out.g * inp * (1 - inp) (the input where the output belongs)", lambda: g * x * (1 - x))])
 
 
@@ -435,8 +460,14 @@ def _run_lin(cls: Handle, shape: tuple[int, int, int], seed: int,
     seen = yield from bwd_pass(cls, [w.clone(), b.clone()], [inp.clone()], out_g.clone(), first)
     hint = "in bwd set inp.g, self.w.g and self.b.g"
     where = [("inputs", 0, "inp.g"), ("params", 0, "w.g"), ("params", 1, "b.g")]
-    got = [_seen_g(seen, kind, i, name, hint) if k in need else None for k, (kind, i, name) in enumerate(where)]
+    got = [_seen_g(seen, kind, i, name, LIN_NO_INP_G + "." if name == "inp.g" else hint) if k in need else None
+           for k, (kind, i, name) in enumerate(where)]
     return got, autograd_vjp(_lin, [inp, w, b], out_g), [inp, w, b, out_g]
+
+
+LIN_NO_INP_G = ("your bwd does not set inp.g: the layer before this one reads it as its own out.g, so every model "
+                "with more than one layer stops there; in bwd set inp.g = out.g @ self.w.T, as well as self.w.g and "
+                "self.b.g")
 
 
 def _lin_grad(cls: Any, which: int) -> Q:
@@ -587,9 +618,11 @@ def lin_checks() -> list[Check]:
     return [Check("lin_bwd.by_hand", "gradients by hand (no autograd, not the reference)", 0, check_lin_by_hand,
                   gate=True),
             check("forward", "forward = inp @ w + b (w shaped (in, out))", 0.5, check_lin_forward),
-            check("input_grad", "inp.g equals autograd's (batch 8, 1 and 4)", 1, check_lin_input_grad),
-            check("weight_grad", "w.g equals autograd's, shaped like w", 1.5, check_lin_weight_grad),
-            check("bias_grad", "b.g equals autograd's (summed over the batch)", 1, check_lin_bias_grad),
+            # inp.g weighs most: without it (or with a wrong one) every layer before this one breaks, in any
+            # model deeper than one layer; a wrong w.g or b.g spoils the training of this layer's parameters only
+            check("input_grad", "inp.g equals autograd's (batch 8, 1 and 4)", 2, check_lin_input_grad),
+            check("weight_grad", "w.g equals autograd's, shaped like w", 1, check_lin_weight_grad),
+            check("bias_grad", "b.g equals autograd's (summed over the batch)", 0.5, check_lin_bias_grad),
             check("finite_difference", "w.g and b.g agree with central differences", 0.5, check_lin_finite_difference),
             check("untouched", "inp, w, b and out.g left unchanged", 0.5, check_lin_untouched)]
 
@@ -649,10 +682,33 @@ def check_mse_forward(cls: Any) -> Q:
         got = yield ask("forward", cls, [], [inp.clone(), targ.clone()])
         want = _mse(inp, targ)
         if not isinstance(got, torch.Tensor) or got.numel() != 1 or not close(got.reshape(()), want, **TOL):
+            hint = _mse_forward_hint(got, inp, targ)
+            if hint == MSE_BROADCAST + ".":  # targ reshaped, to another shape than inp's? say what it became
+                made = yield ask("targ_shapes", cls, [], [inp.clone(), targ.clone()])
+                hint = _mse_reshaped(made, inp, targ) or hint
             raise CheckFailure(f"the mean squared error {float(want):.6g} for inp {si} and targ {st}",
                                f"{float(got.reshape(-1)[0]) if isinstance(got, torch.Tensor) and got.numel() else got!r}"
-                               + (f" (shape {tuple(got.shape)})" if isinstance(got, torch.Tensor) else ""),
-                               _mse_forward_hint(got, inp, targ))
+                               + (f" (shape {tuple(got.shape)})" if isinstance(got, torch.Tensor) else ""), hint)
+
+
+def _mse_reshaped(made: list, inp: torch.Tensor, targ: torch.Tensor) -> str | None:
+    """Name a targ reshaped to a shape that still broadcasts against inp (targ.reshape(1, -1) for inp (n, 1))."""
+    words = {len(inp): "n"}
+
+    def broadcast(s: tuple) -> tuple | None:
+        try:
+            return tuple(torch.broadcast_shapes(s, tuple(inp.shape)))
+        except RuntimeError:
+            return None
+
+    def shape(s: tuple) -> str:
+        return "(" + ", ".join(words.get(d, str(d)) for d in s) + ("," if len(s) == 1 else "") + ")"
+    wrong = [tuple(s) for s in made if broadcast(tuple(s)) not in (None, tuple(inp.shape))]
+    if not wrong:
+        return None
+    got, want, full = shape(wrong[-1]), shape(tuple(inp.shape)), shape(broadcast(wrong[-1]))
+    return (f"you reshaped targ to {got}, but inp is {want}: inp {want} minus targ {got} still broadcasts, to an "
+            f"{full} matrix of every difference: give targ inp's own shape, targ.view_as(inp), then .pow(2).mean().")
 
 
 def check_mse_grad(cls: Any) -> Q:
@@ -737,6 +793,11 @@ def _layer_word(name: str) -> str:
     return f"self.layers[{2 * i + (kind != 'Lin')}] (a {kind})"
 
 
+def _layer_words(names: Sequence[str]) -> str:
+    """A list of the checks' layers as the student's code names them: 'self.loss, self.layers[4], ...'."""
+    return "[" + ", ".join(_layer_word(n).split(" (")[0] for n in names) + "]"
+
+
 def _stopped(seen: list | None) -> None:
     """Fail with what stopped the checks' own layers inside the student's Model (nothing when nothing did)."""
     if not seen:
@@ -765,7 +826,7 @@ def _stopped(seen: list | None) -> None:
                            f"no .g: {_layer_word(seen[3])} received a copy of it", MODEL_COPY + ".")
     if kind == "no_out_g" and seen[2] and "loss" in seen[4] and seen[2] not in seen[4]:
         first, then = _layer_word(seen[1]), _layer_word(seen[2])
-        raise CheckFailure(f"{seen[1]}'s output to have its .g when its backward() runs",
+        raise CheckFailure(f"the output of {first} to have its .g when its backward() runs",
                            "no .g yet (backward called too early)",
                            f"the backward() of {first} ran before that of {then}, which sets its out.g: call "
                            "self.loss.backward() first, then for layer in reversed(self.layers): layer.backward().")
@@ -774,10 +835,10 @@ def _stopped(seen: list | None) -> None:
                            f"an input shaped {tuple(seen[2])}",
                            "pass x through every layer of self.layers, in order, then call self.loss(x, targ).")
     if kind == "no_forward":
-        raise CheckFailure(f"{seen[1]} called forward before backward", "backward without a forward",
+        raise CheckFailure(f"{_layer_word(seen[1])} called forward before backward", "backward without a forward",
                            "Model.__call__ runs every layer, then the loss.")
     if kind == "no_out_g":
-        raise CheckFailure(f"{seen[1]}'s output to have its .g when its backward() runs",
+        raise CheckFailure(f"the output of {_layer_word(seen[1])} to have its .g when its backward() runs",
                            "no .g yet (backward called too early)",
                            "call self.loss.backward() first, then the layers in reverse order.")
     raise CheckFailure("the genuine torch.autograd.grad", "a replaced function",
@@ -855,8 +916,8 @@ def check_model_order(cls: Any) -> Q:
     case, _, _, _, _ = yield from _model_case(cls, (3, 5, 4, 1), ("relu", "sigmoid"), "(n,)", seed=180)
     log = (yield from _model_run(case))[1]["log"]
     want = ["loss", "Lin2", "Sigmoid1", "Lin1", "Relu0", "Lin0"]
-    if log != want:
-        raise CheckFailure(f"backward() calls in the order {want}", f"{log}",
+    if log != want:  # named as the student's code names them (the probe's layers carry the checks' own labels)
+        raise CheckFailure(f"backward() calls in the order {_layer_words(want)}", _layer_words(log),
                            "self.loss.backward(), then for layer in reversed(self.layers): layer.backward().")
 
 

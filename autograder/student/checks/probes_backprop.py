@@ -6,10 +6,12 @@ values, how bwd was called, names. Nothing here compares or decides: the judge d
 """
 from __future__ import annotations
 
+import inspect
 from pathlib import Path
 from typing import Any, Callable, Sequence
 
 import torch
+from torch.overrides import TorchFunctionMode
 
 from . import adapters, source
 from .probes import PROBES
@@ -34,6 +36,15 @@ def describe(obj: Any) -> str:
 def source_match(cls: type, pattern: str) -> str | None:
     """The first call in the class's code that matches pattern (comments and strings dropped), or None."""
     return source.source_uses(cls, pattern)
+
+
+def parameters(cls: type, method: str) -> list[str] | None:
+    """The parameter names of cls.method after self, e.g. ['out', 'inp'] for bwd (None when unreadable)."""
+    try:
+        names = list(inspect.signature(getattr(cls, method)).parameters)
+    except (AttributeError, TypeError, ValueError):
+        return None
+    return names[1:]
 
 
 # ---- layers: forward and bwd -----------------------------------------------------------------------
@@ -80,6 +91,28 @@ def forward(cls: type, params: list, inputs: list) -> Any:
     return cls(*params).forward(*inputs)
 
 
+class _TargShapes(TorchFunctionMode):
+    """Records the shape of every tensor made from targ itself (targ.reshape, targ.unsqueeze, targ[None]...)."""
+
+    def __init__(self, targ: torch.Tensor) -> None:
+        super().__init__()
+        self.targ, self.shapes = targ, []
+
+    def __torch_function__(self, func: Any, types: Any, args: tuple = (), kwargs: dict | None = None) -> Any:
+        out = func(*args, **(kwargs or {}))
+        if args and args[0] is self.targ and isinstance(out, torch.Tensor) and out.shape != self.targ.shape:
+            self.shapes.append(list(out.shape))
+        return out
+
+
+def targ_shapes(cls: type, params: list, inputs: list) -> list[list[int]]:
+    """cls(*params).forward(inp, targ): the shapes of the tensors forward made from targ (reshaped, unsqueezed...)."""
+    layer = cls(*params)
+    with _TargShapes(inputs[1]) as mode:
+        layer.forward(*inputs)
+    return mode.shapes
+
+
 def engine_calls(cls: type, params: list, inputs: list, out_g: torch.Tensor | None) -> dict:
     """How often autograd's engine ran during bwd_pass (its errors are no evidence: stopped says one happened)."""
     import torch.autograd as autograd_module
@@ -94,9 +127,15 @@ def engine_calls(cls: type, params: list, inputs: list, out_g: torch.Tensor | No
 
 # ---- Module: the checks' own forward and bwd on the student's base class -----------------------------
 
-def _recording_layers(cls: type) -> tuple[type, type, list[tuple]]:
-    """Double (one input) and Add (two inputs) on the student's Module; bwd calls are recorded."""
+def _recording_layers(cls: type) -> tuple[type, type, list[tuple], list[Any]]:
+    """Double (one input) and Add (two inputs) on the student's Module; bwd calls and what Double's forward
+    received are recorded."""
     calls: list[tuple] = []
+    forwarded: list[Any] = []
+
+    def double_forward(self: Any, inp: Any) -> Any:
+        forwarded.append(inp)
+        return 2 * inp
 
     def double_bwd(self: Any, *args: Any) -> None:  # bwd(out, inp), recording however it is called
         calls.append(args)
@@ -110,18 +149,24 @@ def _recording_layers(cls: type) -> tuple[type, type, list[tuple]]:
     # Named after the student's class: an error message names only what the student wrote.
     name = cls.__name__
     double_bwd.__qualname__ = add_bwd.__qualname__ = f"{name}.bwd"
-    double = type(name, (cls,), {"forward": lambda self, inp: 2 * inp, "bwd": double_bwd})
+    double = type(name, (cls,), {"forward": double_forward, "bwd": double_bwd})
     add = type(name, (cls,), {"forward": lambda self, a, b: a + b, "bwd": add_bwd})
-    return double, add, calls
+    return double, add, calls, forwarded
+
+
+def _packed(forwarded: list[Any], args: tuple) -> bool:
+    """Whether forward received the call's inputs as one tuple (self.forward(args) without the star)."""
+    return any(isinstance(f, (tuple, list)) and len(f) == len(args) and all(a is b for a, b in zip(f, args))
+               for f in forwarded)
 
 
 def module_call(cls: type, kind: str, *args: torch.Tensor) -> dict:
     """A Double ('double') or Add ('add') layer on the student's Module, called: what it returned (and whether that
-    was the layer itself), how many bwd calls."""
-    double, add, calls = _recording_layers(cls)
+    was the layer itself), how many bwd calls, whether forward received the inputs as one tuple ('packed')."""
+    double, add, calls, forwarded = _recording_layers(cls)
     layer = (double if kind == "double" else add)()
     out = layer(*args)
-    return {"out": out, "returned_self": out is layer, "bwd_calls": len(calls)}
+    return {"out": out, "returned_self": out is layer, "bwd_calls": len(calls), "packed": _packed(forwarded, args)}
 
 
 def module_backward(cls: type, kind: str, out_g: torch.Tensor, calls: list) -> dict:
@@ -130,12 +175,12 @@ def module_backward(cls: type, kind: str, out_g: torch.Tensor, calls: list) -> d
     what each argument of the last one was ('out': the very
     output of the last call; 'arg0', 'arg1': its very inputs; 'copy_out', 'copy_arg0': a tensor equal to one of
     them; 'part_arg0': a view of an input such as one of its rows; 'tuple'; or 'other')."""
-    double, add, recorded = _recording_layers(cls)
+    double, add, recorded, forwarded = _recording_layers(cls)
     layer = (double if kind == "double" else add)()
     for args in calls:
         out = layer(*args)
     if not isinstance(out, torch.Tensor):  # what m(x) returned cannot carry out.g
-        return {"out": out, "returned_self": out is layer}
+        return {"out": out, "returned_self": out is layer, "packed": _packed(forwarded, calls[-1])}
     out.g = out_g
     layer.backward()
     last_args = calls[-1]
@@ -313,5 +358,5 @@ def model_backward(case: _ModelCase) -> dict:
 
 
 PROBES.update({fn.__name__: fn for fn in (
-    items, describe, source_match, bwd_pass, forward, engine_calls, module_call, module_backward, model_case,
+    items, describe, source_match, parameters, bwd_pass, forward, targ_shapes, engine_calls, module_call, module_backward, model_case,
     model_layers, model_call, model_backward)})
