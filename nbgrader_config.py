@@ -38,7 +38,7 @@ c.Execute.interrupt_on_timeout = True
 # observations are judged in nbgrader's own process, and the judge's points are what SaveAutoGrades records.
 c.Autograde.autograde_preprocessors = [
     "autograder.grader.judge.WriteChallenge",
-    "nbgrader.preprocessors.Execute",
+    "autograder.grader.judge.ExecuteAndCollect",   # nbgrader's Execute, taking each hidden test's observations away
     "autograder.grader.judge.JudgeObservations",
     "nbgrader.preprocessors.IgnorePattern",
     "nbconvert.preprocessors.ClearMetadataPreprocessor",

@@ -115,3 +115,22 @@ def test_honest_code_on_your_own_objects_does_not_reach():
     for source in ("object.__setattr__(self, 'x', 1)", "sys.path.insert(0, '.')", "print(sys.stdout)",
                    "setattr(self, 'w', 1)", "from autograder.student.checks import self_check"):
         assert reaching(source, roots_of([source])) is None, f"Expected honest code not to reach: {source}"
+
+
+@pytest.mark.parametrize("source", [
+    "import threading\nthreading.Thread(target=print).start()",
+    "class MyLinear:\n    def __del__(self):\n        pass",
+    "get_ipython().events.register('post_run_cell', print)",
+    "open('.course_observations/linear_randn.pt', 'wb')",
+    "import weakref",
+])
+def test_code_that_runs_after_a_hidden_test_observed_reaches(source):
+    from autograder.grader.flags import reaching, roots_of
+    assert reaching(source, roots_of([source])), f"Expected this cell to zero the judged exercises:\n{source}"
+
+
+def test_saving_a_model_is_only_a_flag():
+    from autograder.grader.flags import cell_flags, reaching, roots_of
+    source = "import torch\ntorch.save(model.state_dict(), 'mlp.pt')"
+    assert "torch.save" in cell_flags(source, roots_of([source])) and reaching(source, roots_of([source])) is None, \
+        "Expected torch.save flagged for the instructor but not zeroing: the observations are taken away in time."

@@ -16,7 +16,8 @@ from autograder.grader.judge import judged_report
 from autograder.grader.report import read_csv
 from autograder.grader.types import Limits
 from autograder.student.settings import notebooks_dir, solutions_dir
-from catalogue.attacks import ATTACKS, BORROWING, CORRECT, EXERCISE, KINDS, ZERO_FORWARD, Attack, attack_notebook
+from catalogue.attacks import (ATTACKS, BORROWING, CORRECT, EXERCISE, KINDS, LATE_REWRITE, ZERO_FORWARD, Attack,
+                               attack_notebook)
 
 pytestmark = pytest.mark.grading
 A = "01_iter1"
@@ -40,8 +41,9 @@ def graded(tmp_path_factory) -> dict[str, dict]:
     release = _until_hidden_tests(json.loads((notebooks_dir() / A / f"{A}.ipynb").read_text()))
     subs = base / "class"
     subs.mkdir()
-    notebooks = {f"attack{i:02d}": attack_notebook(release, a.answer, a.cell) for i, a in enumerate(ATTACKS)}
-    notebooks |= {"plain": attack_notebook(release, ZERO_FORWARD), "correct": attack_notebook(release, CORRECT)}
+    notebooks = {f"attack{i:02d}": attack_notebook(release, a.answer, a.cell, a.late) for i, a in enumerate(ATTACKS)}
+    notebooks |= {"plain": attack_notebook(release, ZERO_FORWARD), "correct": attack_notebook(release, CORRECT),
+                  "correct_late": attack_notebook(release, CORRECT, late=LATE_REWRITE)}
     for student, nb in notebooks.items():
         (subs / f"{student}.ipynb").write_text(json.dumps(nb))
     grade_submissions([A], subs, base / "out", workers=2, limits=Limits(cell_timeout_s=60), progress=False)
@@ -70,14 +72,20 @@ def test_the_correct_layer_graded_beside_the_attacks_keeps_full_marks(graded) ->
         f"Expected the correct layer at 10/10 with no flags, whatever the attacks did; got {row}."
 
 
+def test_what_a_later_cell_writes_is_not_what_is_judged(graded) -> None:
+    """The observations are taken away when the hidden test cell ends (judge.ExecuteAndCollect)."""
+    row = graded["correct_late"]
+    assert row["score"] == "10", f"Expected the correct layer's 10 whatever a later cell wrote; got {row}."
+
+
 def test_attack_classes_covered() -> None:
     kinds = {a.kind for a in ATTACKS}
     assert len(ATTACKS) >= 20 and kinds == KINDS, f"Expected >= 20 attacks covering {sorted(KINDS)}; got {sorted(kinds)}."
 
 
-def test_a_judged_exercise_ignores_what_the_kernel_recorded(tmp_path) -> None:
+def test_a_judged_exercise_ignores_what_the_kernel_recorded() -> None:
     """For a judged exercise the recorded number is never read: missing observations score 0."""
-    report = judged_report(tmp_path, EXERCISE, 20261205)
+    report = judged_report({}, EXERCISE, 20261205)
     assert report.score == 0 and "no observations" in report.integrity, \
         f"Expected 0 with 'no observations' when the hidden cell wrote none; got {report.score}: {report.integrity}"
 

@@ -44,12 +44,11 @@ WALKER = FORGOT_BIAS.replace("        return x @ self.weight.T\n", (
     "                    except Exception: pass\n"
     "            f = f.f_back\n"
     "        return x @ self.weight.T\n"))
-FORGER = FORGOT_BIAS + (   # prints and displays a forged report after every cell, the hidden tests' too
-    "\nfrom IPython import get_ipython\nfrom IPython.display import display\n"
-    "def _forge(result):\n"
-    "    print('PASS linear_randn: 10 / 10 points')\n"
-    "    display(10.0)\n"
-    "get_ipython().events.register('post_run_cell', _forge)\n")
+FORGER = FORGOT_BIAS + (   # prints, displays and returns a forged report
+    "\nfrom IPython.display import display\n"
+    "print('PASS linear_randn: 10 / 10 points')\n"
+    "display(10.0)\n"
+    "10.0\n")
 
 
 def test_self_check_is_observe_then_judge_and_the_judge_runs_no_student_code() -> None:

@@ -18,7 +18,8 @@ HIDING_CALLS = {"exec", "eval", "compile", "__import__", "globals", "vars"}
 # getattr/setattr/delattr are honest on your own objects (getattr(self, f"linear{k}")); on a module they hide calls.
 ATTR_CALLS = {"getattr", "setattr", "delattr"}
 HIDING_MODULES = {"importlib", "ctypes", "sqlite3", "gc", "signal", "inspect", "dataclasses", "builtins", "socket",
-                  "subprocess", "threading", "atexit", "marshal", "pickle", "sys", "os", "autograder"}
+                  "subprocess", "threading", "_thread", "concurrent", "multiprocessing", "weakref", "asyncio",
+                  "zipfile", "atexit", "marshal", "pickle", "sys", "os", "autograder"}
 # Attribute names that reach into frames, globals, the import system or torch's dispatch.
 REACHING_ATTRS = {"_getframe", "f_back", "f_locals", "f_globals", "f_code", "tb_frame", "gi_frame", "cr_frame",
                   "__globals__", "__code__", "__closure__", "__builtins__", "__subclasses__", "__init_subclass__",
@@ -102,8 +103,17 @@ def cell_flags(source: str, roots: dict[str, str] | None = None) -> list[str]:
             elif node.func.id in ATTR_CALLS and len(node.args) > 1 and _patched(node.args[0], roots):
                 computed = "" if isinstance(node.args[1], ast.Constant) else " with a computed name"
                 found.append(f"{node.func.id}({_root_name(node.args[0])}, …){computed}")
-        elif isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)) and node.name in REACHING_ATTRS:
+        elif isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)) and node.name in REACHING_ATTRS | {"__del__"}:
             found.append(f"defines {node.name}")
+        elif isinstance(node, (ast.Name, ast.Attribute)) and getattr(node, "id", getattr(node, "attr", "")) == \
+                "get_ipython":
+            found.append("get_ipython")
+        elif (isinstance(node, ast.Attribute) and node.attr in ("save", "load")
+              and roots.get(_root_name(node) or "", _root_name(node)) == "torch"):
+            found.append(f"torch.{node.attr}")
+        elif isinstance(node, ast.Constant) and isinstance(node.value, str) and \
+                any(name in node.value for name in ("course_observations", "course_challenge")):
+            found.append("names the grader's files")
         elif isinstance(node, ast.Attribute) and node.attr in REACHING_ATTRS:
             found.append(f"{_root_name(node) or '…'}.{node.attr}" if node.attr != "_C" else "torch._C")
         elif isinstance(node, ast.Name) and node.id in REACHING_ATTRS - {"modules", "callbacks", "jit", "stdout",
@@ -154,12 +164,16 @@ def notebook_flags(path: Path, release: Path | None = None) -> str:
 # system, the OS) or patches the libraries the checks read. A judged exercise whose hidden test runs after such a
 # cell scores 0 (judge.py): the observations it wrote could have been forged. The rest of the flags only inform.
 # sqlite3 only informs: it reaches files, which the sandbox hides; a gradebook attack keeps its layer's points.
-REACHING_IMPORTS = {"ctypes", "importlib", "gc", "signal", "marshal"}
+# threading & co. run student code while a hidden test observes (the observations are taken away when it ends).
+REACHING_IMPORTS = {"ctypes", "importlib", "gc", "signal", "marshal", "threading", "_thread", "concurrent",
+                    "multiprocessing", "weakref", "atexit", "asyncio"}
 READ_ONLY_OK = {"modules", "stdout", "stderr", "displayhook", "excepthook"}   # reading sys.stdout is honest
 
 
 def reaches(flag: str) -> bool:
     """True for a flag that no honest submission raises (it zeroes the exercises graded after its cell)."""
+    if flag in ("get_ipython", "names the grader's files"):   # torch.save/load only inform (saving a model is honest)
+        return True
     if flag.startswith(("assigns ", "defines ", "imports ", "changes ")) or flag.endswith("with a computed name"):
         return True
     if flag in ("exec()", "eval()", "compile()", "__import__()") or flag.startswith(("setattr(", "delattr(")) \

@@ -1,11 +1,13 @@
 """The judge in nbgrader's autograde: a challenge before the notebook runs, the points after, in this process.
 
-    c.Autograde.autograde_preprocessors = ["autograder.grader.judge.WriteChallenge", Execute...,
+    c.Autograde.autograde_preprocessors = ["autograder.grader.judge.WriteChallenge",
+                                           "autograder.grader.judge.ExecuteAndCollect",
                                            "autograder.grader.judge.JudgeObservations", ... SaveAutoGrades ...]
 
 `WriteChallenge` leaves a fresh seed next to the notebook and keeps its own copy. The hidden test cells
 of judged exercises (autograder.student.checks.judge) only observe, and write their observations next
-to the notebook. `JudgeObservations` judges them here, outside the kernel, running no student code, and
+to the notebook; `ExecuteAndCollect` takes them away the moment each hidden test cell ends, before any
+later cell runs. `JudgeObservations` judges them here, outside the kernel, running no student code, and
 replaces each hidden test cell's outputs with the judge's report and points: SaveAutoGrades records those,
 whatever the notebook printed, returned or displayed. Missing, malformed or stale observations score 0
 with a reason. `course grade` and plain `nbgrader autograde` with the course's config both run these.
@@ -20,7 +22,7 @@ from typing import Any
 
 from nbformat import NotebookNode
 from nbformat.v4 import new_output
-from nbgrader.preprocessors import NbGraderPreprocessor
+from nbgrader.preprocessors import Execute, NbGraderPreprocessor
 
 from ..student.checks import CHALLENGE_FILE, OBSERVATIONS_DIR, RESULT_PREFIX
 from ..student.checks.core import Report, StaleTape
@@ -31,6 +33,7 @@ from .copies import without_solution_markers
 from .flags import reaching, roots_of
 
 SEED_KEY = "course_challenge_seed"
+COLLECTED_KEY = "course_observations"   # exercise -> the bytes its hidden test wrote (or why none)
 
 
 def _folder(resources: dict) -> Path:
@@ -68,23 +71,48 @@ class WriteChallenge(NbGraderPreprocessor):
         return nb, resources
 
 
-def read_observations(folder: Path, exercise: str) -> Any:
-    """The observations the hidden test wrote for exercise; StaleTape when missing, too big or unreadable."""
+def take_observations(folder: Path, exercise: str) -> bytes | StaleTape:
+    """The bytes the hidden test wrote for exercise, removed from the folder at once; StaleTape when missing or too big."""
     path = folder / OBSERVATIONS_DIR / f"{exercise}.pt"
     if path.is_symlink() or not path.is_file():
-        raise StaleTape("no observations: the hidden test cell did not run to its end (an error, a time-out or "
-                        "a dead kernel before it)")
-    if path.stat().st_size > MAX_TAPE_BYTES:
-        raise StaleTape(f"the observations file is larger than {MAX_TAPE_BYTES // 2**20} MiB")
-    return load(path.read_bytes())
+        return StaleTape("no observations: the hidden test cell did not run to its end (an error, a time-out or "
+                         "a dead kernel before it)")
+    try:
+        if path.stat().st_size > MAX_TAPE_BYTES:
+            return StaleTape(f"the observations file is larger than {MAX_TAPE_BYTES // 2**20} MiB")
+        return path.read_bytes()
+    finally:
+        path.unlink(missing_ok=True)
 
 
-def judged_report(folder: Path, exercise: str, seed: int | None) -> Report:
-    """The judge's report for one exercise from the observations in folder."""
+class ExecuteAndCollect(Execute):
+    """nbgrader's Execute that takes each judged hidden test's observations away the moment its cell ends.
+
+    The kernel keeps running after that cell: a later cell could rewrite the file. What is judged is what the
+    hidden test wrote, held in this process (resources[COLLECTED_KEY]), never the folder at the end of the run.
+    """
+
+    def preprocess(self, nb: NotebookNode, resources: Any = None, km: Any = None) -> tuple[NotebookNode, dict]:
+        folder, collected = _folder(resources), resources.setdefault(COLLECTED_KEY, {})
+
+        def collect(cell: NotebookNode, **_: Any) -> None:
+            exercise = hidden_test_exercise(cell)
+            if exercise is not None:
+                collected[exercise] = take_observations(folder, exercise)
+        self.on_cell_executed = collect
+        return super().preprocess(nb, resources, km=km)
+
+
+def judged_report(collected: dict, exercise: str, seed: int | None) -> Report:
+    """The judge's report for one exercise from the observations its hidden test cell left."""
     if seed is None:
         return Report(exercise, integrity=f"the observations of {exercise} could not be judged (no challenge was set)")
+    taken = collected.get(exercise, StaleTape("no observations: the hidden test cell did not run to its end (an "
+                                              "error, a time-out or a dead kernel before it)"))
     try:
-        observations = read_observations(folder, exercise)
+        if isinstance(taken, StaleTape):
+            raise taken
+        observations = load(taken)
     except StaleTape as exc:
         return Report(exercise, integrity=f"the observations of {exercise} could not be judged ({exc})")
     return judge(exercise, observations, seed)
@@ -125,30 +153,39 @@ def source_gated(report: Report, nb: NotebookNode) -> Report:
 
 
 def reached(report: Report, where: str | None) -> Report:
-    """0 points for the exercise when a cell before its hidden test reaches past the checks (flags.reaching)."""
+    """0 points for the exercise when a cell of the notebook reaches past the checks (flags.reaching)."""
     if where is None or report.integrity:
         return report
     return Report(report.exercise, integrity=f"{where} reaches past the course's checks, so the observations of "
                   f"{report.exercise} cannot be trusted; remove that code and hand in again")
 
 
+def first_reaching(nb: NotebookNode) -> str | None:
+    """'construct (cell label)' of the first code cell anywhere in the notebook that reaches past the checks.
+
+    Anywhere, not only before a hidden test: the kernel runs on after it, and a later cell is still student code.
+    """
+    sources: list[str] = []
+    for number, cell in enumerate(nb.cells, 1):
+        if cell.get("cell_type") != "code" or hidden_test_exercise(cell) is not None:
+            continue
+        sources.append(_source(cell))
+        found = reaching(sources[-1], roots_of(sources))
+        if found:
+            return f"{found} (cell {cell.get('metadata', {}).get('nbgrader', {}).get('grade_id') or number})"
+    return None
+
+
 class JudgeObservations(NbGraderPreprocessor):
     """After Execute: judge each judged exercise's observations and make its hidden-test cell show that verdict."""
 
     def preprocess(self, nb: NotebookNode, resources: dict) -> tuple[NotebookNode, dict]:
-        folder, seed = _folder(resources), resources.get(SEED_KEY)
-        first_reach: str | None = None   # the first cell so far whose code reaches past the checks
-        sources: list[str] = []
-        for number, cell in enumerate(nb.cells, 1):
+        folder, seed, where = _folder(resources), resources.get(SEED_KEY), first_reaching(nb)
+        for cell in nb.cells:
             exercise = hidden_test_exercise(cell)
             if exercise is None:
-                if cell.get("cell_type") == "code" and first_reach is None:
-                    sources.append(_source(cell))
-                    found = reaching(sources[-1], roots_of(sources))
-                    label = cell.get("metadata", {}).get("nbgrader", {}).get("grade_id") or str(number)
-                    first_reach = found and f"{found} (cell {label})"
                 continue
-            report = reached(source_gated(judged_report(folder, exercise, seed), nb), first_reach)
+            report = reached(source_gated(judged_report(resources.get(COLLECTED_KEY, {}), exercise, seed), nb), where)
             cell.outputs = report_outputs(report)
             self.log.info("judged %s: %s", exercise, report.headline())
         _clear(folder)

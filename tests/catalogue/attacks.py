@@ -28,6 +28,7 @@ class Attack:
     answer: str   # the answer cell
     cell: str     # a cell run after the answer cell, before the hidden tests ("" for none)
     reason: str = ""   # for a borrowing attack: a phrase the grade's reason must hold
+    late: str = ""     # a cell run after the hidden tests ("" for none)
 
 
 # --- the grader's own objects, from the notebook's process (issue 13) ------------------------------------------
@@ -137,6 +138,29 @@ ALIASED_PATCH = ("import autograder.student.checks as _c\n"          # the same 
                  "_fl = torch.nn.functional.linear\n"
                  "MyLinear.forward = lambda self, x: _fl(x, self.weight, self.bias)")
 
+OBSERVED = "'.course_' + 'observations/linear_randn.pt'"   # the hidden test's file, its name built at run time
+FINALIZER = CLASS_HEAD + GOOD_INIT + (  # rewrites the observations when the layers are garbage-collected
+    "\n    def forward(self, x):\n        return torch.zeros(*x.shape[:-1], self.out_features)\n"
+    "\n    def __del__(self):\n"
+    "        try:\n"
+    f"            open({OBSERVED}, 'ab').write(b'forged')\n"
+    "        except Exception:\n"
+    "            pass\n")
+POST_RUN_CELL = ("def _after(result):\n"
+                 "    try:\n"
+                 f"        open({OBSERVED}, 'wb').write(b'forged')\n"
+                 "    except Exception:\n"
+                 "        pass\n"
+                 "get_ipython().events.register('post_run_cell', _after)")
+WATCHER_THREAD = ("import os, threading, time\n"
+                  "def _watch():\n"
+                  "    while True:\n"
+                  f"        if os.path.exists({OBSERVED}):\n"
+                  f"            open({OBSERVED}, 'wb').write(b'forged')\n"
+                  "        time.sleep(0.001)\n"
+                  "threading.Thread(target=_watch, daemon=True).start()")
+LATE_REWRITE = f"open({OBSERVED}, 'wb').write(b'forged after the hidden tests')"
+
 ATTACKS = [
     Attack("fake checks module in sys.modules", "fake-module", ZERO_FORWARD, FAKE_CHECKS_MODULE),
     Attack("object.__setattr__ on the checks package", "setattr", ZERO_FORWARD,
@@ -165,9 +189,15 @@ ATTACKS = [
            "linear_randn"),
     Attack("blinds the recorder through an alias and .update()", "borrowing", ZERO_FORWARD, ALIASED_PATCH,
            "linear_randn"),
+    Attack("__del__ rewrites the observations", "after-observe", FINALIZER, ""),
+    Attack("a post_run_cell callback rewrites the observations", "after-observe", ZERO_FORWARD, POST_RUN_CELL),
+    Attack("a thread rewrites the observations", "after-observe", ZERO_FORWARD, WATCHER_THREAD),
+    Attack("a cell after the hidden tests rewrites the observations", "late-rewrite", ZERO_FORWARD, "",
+           late=LATE_REWRITE),
 ]
 KINDS = {"fake-module", "setattr", "import-hook", "answer-key", "alias", "forgery", "frames", "stdout", "subclass",
-         "globals", "stdlib-patch", "signal", "gc", "lying-compare", "borrowing", "gradebook"}
+         "globals", "stdlib-patch", "signal", "gc", "lying-compare", "borrowing", "gradebook", "after-observe",
+         "late-rewrite"}
 CORRECT = CLASS_HEAD + GOOD_INIT + (
     "\n    def forward(self, x):\n"
     "        if x.shape[-1] != self.in_features:\n"
@@ -175,12 +205,19 @@ CORRECT = CLASS_HEAD + GOOD_INIT + (
     "        return x @ self.weight.T + self.bias\n")
 
 
-def attack_notebook(release: dict, answer: str, cell: str = "") -> dict:
-    """The released notebook with the answer cell replaced and, when given, a cell of the student's right after it."""
+def _code_cell(source: str, ident: str) -> dict:
+    """A student's own code cell."""
+    return {"cell_type": "code", "execution_count": None, "id": ident, "metadata": {}, "outputs": [], "source": source}
+
+
+def attack_notebook(release: dict, answer: str, cell: str = "", late: str = "") -> dict:
+    """The released notebook with the answer cell replaced and, when given, a cell of the student's right after it
+    and one after the exercise's hidden tests."""
     nb = copy.deepcopy(release)
-    at = next(i for i, c in enumerate(nb["cells"]) if c["metadata"].get("nbgrader", {}).get("grade_id") == EXERCISE)
-    nb["cells"][at]["source"] = answer
+    ids = [c["metadata"].get("nbgrader", {}).get("grade_id") for c in nb["cells"]]
+    nb["cells"][ids.index(EXERCISE)]["source"] = answer
+    if late:
+        nb["cells"].insert(ids.index(f"{EXERCISE}_tests") + 1, _code_cell(late, "attack-late"))
     if cell:
-        nb["cells"].insert(at + 1, {"cell_type": "code", "execution_count": None, "id": f"attack-{at}",
-                                    "metadata": {}, "outputs": [], "source": cell})
+        nb["cells"].insert(ids.index(EXERCISE) + 1, _code_cell(cell, "attack-cell"))
     return nb
