@@ -95,12 +95,16 @@ class ExecuteAndCollect(Execute):
     def preprocess(self, nb: NotebookNode, resources: Any = None, km: Any = None) -> tuple[NotebookNode, dict]:
         folder, collected = _folder(resources), resources.setdefault(COLLECTED_KEY, {})
 
-        def collect(cell: NotebookNode, **_: Any) -> None:
-            exercise = hidden_test_exercise(cell)
-            if exercise is not None:
-                collected[exercise] = take_observations(folder, exercise)
-        self.on_cell_executed = collect
+        self._collect_into = (folder, collected)
         return super().preprocess(nb, resources, km=km)
+
+    def on_cell_executed(self, **kwargs: Any) -> None:
+        """nbgrader's own hook (it records a time-out's error), then the observations taken away."""
+        super().on_cell_executed(**kwargs)
+        folder, collected = self._collect_into
+        exercise = hidden_test_exercise(kwargs["cell"])
+        if exercise is not None:
+            collected[exercise] = take_observations(folder, exercise)
 
 
 def judged_report(collected: dict, exercise: str, seed: int | None) -> Report:
