@@ -994,7 +994,7 @@ MISTAKES = [
     Mistake("model_backward", "no self.loss.backward()", ModelNoLossBackward, "grads",
             ("self.loss.backward() first",), 2, M),
     Mistake("model_backward", "__call__ forgets to return the loss", ModelNoReturn, "forward",
-            ("returns None", "return self.loss(x, targ)"), 1, M),
+            ("returns None", "return the loss", "self.loss"), 1, M),
     # the second student try (issue 23): first lines that were generic although the cause is known
     Mistake("activation_bwd", "sigmoid: out.g * (1 - out)", (Relu, SigmoidMissingOutFactor), "sigmoid_grad",
             ("out.g * (1 - out)", "the factor out is missing", "sigmoid' = out * (1 - out)"), 1, M),
@@ -1012,5 +1012,5 @@ MISTAKES = [
             ("reshaped targ to (1, n)", "inp is (n, 1)"), 0.5, M),
     # inp.g weighs 2 of 5: without it every deeper model stops (the harm), and the first line says so
     Mistake("lin_bwd", "bwd never sets inp.g", LinNoInputGrad, "input_grad",
-            ("does not set inp.g", "more than one layer", "inp.g = out.g @ self.w.T"), 2, M),
+            ("does not set inp.g", "more than one layer", "out.g times w, transposed"), 2, M),
 ]

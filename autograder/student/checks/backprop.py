@@ -466,7 +466,7 @@ def _run_lin(cls: Handle, shape: tuple[int, int, int], seed: int,
 
 
 LIN_NO_INP_G = ("your bwd does not set inp.g: the layer before this one reads it as its own out.g, so every model "
-                "with more than one layer stops there; in bwd set inp.g = out.g @ self.w.T, as well as self.w.g and "
+                "with more than one layer stops there; in bwd set inp.g (out.g times w, transposed so the shapes fit), as well as self.w.g and "
                 "self.b.g")
 
 
@@ -773,9 +773,9 @@ def _model_case(cls: Handle, sizes: Sequence[int], acts: Sequence[str], targ_sha
     return case, nn.Sequential(*torch_layers), x, targ, params
 
 
-MODEL_NO_RETURN = "your __call__ returns None: return self.loss(x, targ), the loss of the last layer's output"
+MODEL_NO_RETURN = "your __call__ returns None: return the loss, self.loss applied to the last layer's output and targ"
 MODEL_REVERSED = ("your __call__ runs the layers in another order: run self.layers first to last, "
-                  "for layer in self.layers: x = layer(x) (only backward() goes in reverse)")
+                  "each one's output the next one's x (only backward() goes in reverse)")
 MODEL_NO_ASSIGN = ("your __call__ throws each layer's output away: a bare layer(x) leaves x unchanged, so every layer "
                    "gets the model's input; pass the output on, x = layer(x)")
 MODEL_COPY = ("a layer received a copy of the output before it (x.clone(), x.detach(), x + 0...): its bwd sets .g on "
@@ -815,7 +815,7 @@ def _stopped(seen: list | None) -> None:
         raise CheckFailure(f"{layer} to receive an input with {n_in} features, the output of the layer before it",
                            f"an input shaped {tuple(shape)}" + (f" (the output of {_layer_word(source)})"
                                                                 if source[:1].isupper() else ""),
-                           "pass x through every layer of self.layers, in order: for layer in self.layers: x = layer(x).")
+                           "pass x through every layer of self.layers, in order, keeping each output: x = layer(x).")
     if kind == "out_g_shape":
         name, got, want, by = seen[1:]
         raise CheckFailure(f"the out.g of {_layer_word(name)} shaped {tuple(want)}, like its output",

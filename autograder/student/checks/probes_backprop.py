@@ -251,14 +251,14 @@ class _Chain:
         """Where a layer's input came from: 'x' (the model's input), a layer's name, 'copy of <name>', or 'other'."""
         if t is self.x:
             return "x"
-        for layer in self.layers:
-            if t is getattr(layer, "out", None):
-                return layer.name
-        for layer in self.layers:
-            out = getattr(layer, "out", None)
+        for seen in self.layers:
+            if t is getattr(seen, "out", None):
+                return seen.name
+        for seen in self.layers:
+            out = getattr(seen, "out", None)
             if isinstance(t, torch.Tensor) and isinstance(out, torch.Tensor) and t.shape == out.shape \
                     and bool(torch.equal(t.detach(), out)):
-                return f"copy of {layer.name}"
+                return f"copy of {seen.name}"
         return "other"
 
     def stored_by(self, g: Any) -> str | None:
