@@ -490,10 +490,20 @@ FROZEN = ("a frozen parameter (requires_grad False) has p.grad None after backwa
           "skip it with `if p.grad is None: continue`, as torch.optim does")
 
 
+METHODS = {"step": "step(self) in it, which updates every parameter from p.grad under torch.no_grad()",
+           "zero_grad": "zero_grad(self) in it, which sets p.grad = None for every parameter "
+                        "(the training loop calls it after each step)"}
+
+
 def explain_pairs(exc: BaseException, cls: Any) -> Q:
-    """Names a step outside no_grad, pairs assumed where parameters() gives tensors, tensors assumed where
-    named_parameters() gives pairs, a keyword __init__ lacks, one buffer for every parameter, t starting at 0."""
+    """Names a missing step() or zero_grad(), a step outside no_grad, pairs assumed where parameters() gives
+    tensors, tensors assumed where named_parameters() gives pairs, a keyword __init__ lacks, one buffer for every
+    parameter, t starting at 0."""
     text = str(exc)
+    missing = re.search(r"'(\w+)' object has no attribute '(step|zero_grad)'", text)
+    if isinstance(exc, AttributeError) and missing:
+        owner, method = missing.groups()
+        return f"your class {owner} has no {method}() method: define {METHODS[method]}."
     if isinstance(exc, RuntimeError) and "leaf Variable that requires grad" in text and "in-place" in text:
         return NO_GRAD + "."
     keyword = re.search(r"unexpected keyword argument '(\w+)'", text)
