@@ -71,7 +71,7 @@ def _with_answer(release: Path, answer: str) -> dict:
 def _answers() -> dict[str, str]:
     """alice: the reference solution region; bob: the catalogue's update without weight decay."""
     import inspect
-    from tests.catalogue.backdrop_cases import update_no_wd
+    from tests.catalogue.mnist_cases import update_no_wd
     nb = json.loads((SOLUTIONS / A / f"{A}.ipynb").read_text())
     cell = next(c for c in nb["cells"] if c["metadata"].get("nbgrader", {}).get("grade_id") == "update")
     good = "\n".join(ln for ln in "".join(cell["source"]).splitlines() if "### " not in ln)

@@ -13,8 +13,7 @@ from torch import nn
 import autograder.student.checks as checks
 from autograder.student.checks import core, iter2, judge
 from autograder.student.checks.registry import check_ids, points_table
-from catalogue.linear_correct import KaimingEinsum
-from catalogue.linear_wrong import ForgotBias
+from catalogue.linear_cases import ForgotBias, KaimingEinsum
 
 pytestmark = pytest.mark.grading
 

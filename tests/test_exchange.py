@@ -59,7 +59,7 @@ def _answer(student: str) -> str:
         cell = next(c for c in nb["cells"] if c["metadata"].get("nbgrader", {}).get("grade_id") == "update")
         lines = "".join(cell["source"]).splitlines()
         return "\n".join(ln for ln in lines if "### BEGIN SOLUTION" not in ln and "### END SOLUTION" not in ln)
-    from tests.catalogue.backdrop_cases import update_no_wd
+    from tests.catalogue.mnist_cases import update_no_wd
     return inspect.getsource(update_no_wd).replace("def update_no_wd(", "def update(")
 
 

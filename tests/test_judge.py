@@ -18,7 +18,7 @@ from autograder.student.checks import judge as J
 from autograder.student.checks.tape import load, save
 from catalogue.observations import PLAIN, leaf_kinds
 from autograder.student.settings import solutions_dir
-from catalogue.linear_wrong import ForgotBias
+from catalogue.linear_cases import ForgotBias
 from solutions.iter1 import MyLinear as Reference1
 
 pytestmark = pytest.mark.grading

@@ -91,7 +91,7 @@ def test_a_forged_gradient_cannot_earn_more_than_the_tape_it_replaces() -> None:
         f"Expected zeroed w.g answers to fail weight_grad only; got\n{report}"
 
 
-@pytest.mark.parametrize("case", [pytest.param(c, id=f"{c.exercise}: {c.name}") for c in backprop_cases.MISTAKES])
+@pytest.mark.parametrize("case", [pytest.param(c, id=f"{c.exercise}: {c.name}") for c in backprop_cases.CASES if c.first])
 def test_a_mistake_judged_from_its_tape_reads_as_it_does_live(case) -> None:
     """The tape carries the student's answers and errors, never a verdict: the judge alone names the mistake."""
     observations = load(save(J.observe(case.exercise, case.obj, seed=0)))
@@ -156,8 +156,8 @@ def test_each_challenge_asks_about_other_inputs_and_a_self_check_always_the_same
 CHECKS_OWN_LABELS = r"\b(Lin|Relu|Sigmoid)\d\b"   # the probe's names for its layers: the student never wrote them
 
 
-@pytest.mark.parametrize("case", [pytest.param(c, id=c.name) for c in backprop_cases.WRONG + backprop_cases.MISTAKES
-                                  if c.exercise == "model_backward"])
+@pytest.mark.parametrize("case", [pytest.param(c, id=c.name) for c in backprop_cases.CASES
+                                  if c.exercise == "model_backward" and not c.correct])
 def test_a_model_report_names_layers_as_the_students_code_does(case) -> None:
     """Every line names a layer as self.layers[i] (a Lin), as the first line does, never as the checks' Lin1."""
     report = str(J.run_live("model_backward", EXERCISES["model_backward"](), case.obj))

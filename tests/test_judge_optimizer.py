@@ -88,13 +88,12 @@ def test_a_wrapper_of_torch_optim_judged_from_its_tape_fails_the_required_check(
 
 def _wrong():
     """Wrong optimizers whose tapes hold errors, aliased names, a frozen layer's run and __init__'s defaults."""
-    from catalogue import optimizer_mistakes as om
-    return [pytest.param("sgd", om.SGDGradAsBuffer, "sgd.momentum", id="sgd buffer is p.grad"),
-            pytest.param("sgd", om.SGDNoneGrads, "sgd.frozen", id="sgd fails on p.grad None"),
-            pytest.param("sgd", om.SGDNoMomentumArgument, "sgd.momentum", id="sgd __init__ without momentum"),
-            pytest.param("sgd", om.SGDZeroGradUnguarded, "sgd.zero_grad", id="sgd zero_grad fails on p.grad None"),
-            pytest.param("adam", om.AdamNoneGrads, "adam.frozen", id="adam fails on p.grad None"),
-            pytest.param("adam", om.AdamDefaultBetas, "adam.defaults", id="adam default betas"),
+    return [pytest.param("sgd", opt.SGDGradAsBuffer, "sgd.momentum", id="sgd buffer is p.grad"),
+            pytest.param("sgd", opt.SGDNoneGrads, "sgd.frozen", id="sgd fails on p.grad None"),
+            pytest.param("sgd", opt.SGDNoMomentumArgument, "sgd.momentum", id="sgd __init__ without momentum"),
+            pytest.param("sgd", opt.SGDZeroGradUnguarded, "sgd.zero_grad", id="sgd zero_grad fails on p.grad None"),
+            pytest.param("adam", opt.AdamNoneGrads, "adam.frozen", id="adam fails on p.grad None"),
+            pytest.param("adam", opt.AdamDefaultBetas, "adam.defaults", id="adam default betas"),
             pytest.param("adam", opt._adam_with(opt.AdamStepFromZero), "adam.defaults", id="adam t from 0 (nan)")]
 
 
@@ -154,8 +153,7 @@ def test_every_named_mistake_is_one_short_sentence_about_your_code() -> None:
 @pytest.mark.optimizer
 def test_a_zero_grad_without_the_none_guard_is_named_not_a_raw_attribute_error() -> None:
     from autograder.student.checks import check_report
-    from catalogue import optimizer_mistakes as om
-    for exercise, cls in (("sgd", om.SGDZeroGradUnguarded), ("adam", om.AdamZeroGradUnguarded)):
+    for exercise, cls in (("sgd", opt.SGDZeroGradUnguarded), ("adam", opt.AdamZeroGradUnguarded)):
         first = check_report(exercise, cls).failures()[0]
         assert first.check.id == f"{exercise}.zero_grad" and "if p.grad is not None" in first.hint, first.message
         assert "run the failing call yourself" not in first.message, first.message
@@ -167,10 +165,9 @@ def test_a_training_cell_with_an_sgd_that_fails_its_self_check_says_so_first(cap
     numbers are not meaningful (on stderr, so Run All's printed results stay as they are), and the cell that gathers
     the figures says it too; once the class passes, nothing is said."""
     from autograder.student import notebook
-    from catalogue import optimizer_mistakes as om
     monkeypatch.setattr(notebook, "_FAILING", {})   # what earlier tests in this process left failing
     ran = []
-    with notebook.skip_if_broken(sgd=om.SGDZeroGradPass):
+    with notebook.skip_if_broken(sgd=opt.SGDZeroGradPass):
         ran.append(True)
     with notebook.skip_if_broken():
         pass

@@ -49,8 +49,8 @@ def test_bad_shard_spec_is_a_clear_error(spec):
 
 def _answer(name: str) -> str:
     """A catalogue submission's source as the notebook's update()."""
-    from tests.catalogue import backdrop_cases
-    return inspect.getsource(getattr(backdrop_cases, name)).replace(f"def {name}(", "def update(")
+    from tests.catalogue import mnist_cases
+    return inspect.getsource(getattr(mnist_cases, name)).replace(f"def {name}(", "def update(")
 
 
 def _write_class(folder: Path) -> dict[str, str]:

@@ -149,9 +149,8 @@ RUNNER = textwrap.dedent('''
     subs = []
     if cases == "catalogue":  # loaded first: one catalogue case IS the reference (it must fail as such)
         sys.path.append(sys.argv[4])
-        from catalogue import all_correct, all_wrong
-        subs = [("wrong", w.exercise, w.name, w.obj) for w in all_wrong()]
-        subs += [("correct", c.exercise, c.name, c.obj) for c in all_correct()]
+        import catalogue
+        subs = [("case", c.exercise, c.name, c.obj) for c in catalogue.cases()]
         sys.path.remove(sys.argv[4])
     sys.meta_path.insert(0, NoAnswerKey())  # from here on the checks (reloaded from disk per report) cannot import it
     import autograder, autograder.student.checks as checks
@@ -186,22 +185,22 @@ def _run_edition_checks(edition: Path, tmp: Path, cases: str) -> dict:
 
 def test_catalogue_is_caught_by_the_editions_self_checks_with_the_same_messages(edition, tmp_path):
     from autograder.student.checks import check_report
-    from tests.catalogue import all_correct, all_wrong
+    from tests.catalogue import cases
     got = _run_edition_checks(edition, tmp_path, "catalogue")
-    wrong, correct = all_wrong(), all_correct()
-    assert len(got) == len(wrong) + len(correct), f"Expected a report per catalogue entry; got {len(got)}."
-    for w in wrong:
-        key = f"wrong:{w.exercise}:{w.name}"
-        failed = {cid: msg for cid, ok, msg in got[key]["results"] if not ok}
-        assert w.check_id in failed and w.fragment in failed[w.check_id], \
-            f"Expected the edition to fail {w.name!r} on {w.check_id} with {w.fragment!r}; got {failed}."
-        repo = check_report(w.exercise, w.obj)
+    every = cases()
+    assert len(got) == len(every), f"Expected a report per catalogue case; got {len(got)} for {len(every)}."
+    for c in every:
+        report = got[f"case:{c.exercise}:{c.name}"]
+        if c.correct:
+            assert report["score"] == report["max"], f"Expected full marks for {c.name!r} in the edition; got {report}."
+            continue
+        failed = {cid: msg for cid, ok, msg in report["results"] if not ok}
+        assert c.check_id in failed and all(w in failed[c.check_id] for w in c.words), \
+            f"Expected the edition to fail {c.name!r} on {c.check_id} with {c.words}; got {failed}."
+        repo = check_report(c.exercise, c.obj)
         mine = {r.check.id: r.message for r in repo.results if not r.passed}
-        assert set(mine) == set(failed) and mine[w.check_id] == failed[w.check_id], \
-            f"Expected the edition's report on {w.name!r} to equal the course's: {mine} vs {failed}."
-    for c in correct:
-        report = got[f"correct:{c.exercise}:{c.name}"]
-        assert report["score"] == report["max"], f"Expected full marks for {c.name!r} in the edition; got {report}."
+        assert set(mine) == set(failed) and mine[c.check_id] == failed[c.check_id], \
+            f"Expected the edition's report on {c.name!r} to equal the course's: {mine} vs {failed}."
 
 
 def _reference_cases(tmp: Path) -> Path:
