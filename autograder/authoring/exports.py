@@ -12,7 +12,7 @@ from pathlib import Path
 
 import nbformat
 
-from ..grader.copies import without_solution_markers
+from ..grader.cells import without_solution_markers
 from ..student.settings import course_root
 
 ROOT = course_root()

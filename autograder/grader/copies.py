@@ -7,35 +7,17 @@ The score is not changed: instructors decide.
 """
 from __future__ import annotations
 
-import json
-import re
 from pathlib import Path
 
 from ..student.settings import solutions_dir
+from .cells import read_code_cells
 from .similarity import fingerprint, flag
 from .collect import Submission
-
-SOLUTION_LINE = re.compile(r"^\s*### (BEGIN|END) SOLUTION\s*$")
-
-
-def without_solution_markers(source: str) -> str:
-    """A cell's source without nbgrader's `### BEGIN/END SOLUTION` lines."""
-    return "\n".join(line for line in source.splitlines() if not SOLUTION_LINE.match(line))
 
 
 def answer_cells(path: Path) -> dict[str, str]:
     """grade_id -> source of each answer cell of a notebook ({} when the file is not a readable notebook)."""
-    try:
-        nb = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return {}
-    out = {}
-    for cell in nb.get("cells", []) if isinstance(nb, dict) else []:
-        meta = cell.get("metadata", {}).get("nbgrader", {}) if isinstance(cell, dict) else {}
-        if cell.get("cell_type") == "code" and meta.get("solution") and meta.get("grade_id"):
-            src = cell.get("source", "")
-            out[meta["grade_id"]] = without_solution_markers("".join(src) if isinstance(src, list) else str(src))
-    return out
+    return {c.grade_id: c.answer_source for c in read_code_cells(path) if c.answer and c.grade_id}
 
 
 def similarity(subs: list[Submission], release: Path, solutions: Path | None = None) -> dict[tuple[str, str], str]:

@@ -8,10 +8,9 @@ judged exercises graded after their cell (judge.py). Each flag names the constru
 from __future__ import annotations
 
 import ast
-import json
 from pathlib import Path
 
-from .copies import answer_cells, without_solution_markers
+from .cells import read_code_cells, without_solution_markers
 
 # Calls that hide what they call.
 HIDING_CALLS = {"exec", "eval", "compile", "__import__", "globals", "vars"}
@@ -127,36 +126,16 @@ def cell_flags(source: str, roots: dict[str, str] | None = None) -> list[str]:
     return list(dict.fromkeys(found))
 
 
-def _code_cells(path: Path) -> list[tuple[str, str]]:
-    """(label, source) of each code cell: its grade_id, or 'cell N' for a cell nbgrader does not know."""
-    try:
-        nb = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return []
-    cells = nb.get("cells", []) if isinstance(nb, dict) else []
-    out = []
-    for i, cell in enumerate(c for c in cells if isinstance(c, dict) and c.get("cell_type") == "code"):
-        src = cell.get("source", "")
-        label = cell.get("metadata", {}).get("nbgrader", {}).get("grade_id") or f"code cell {i + 1}"
-        out.append((str(label), "".join(src) if isinstance(src, list) else str(src)))
-    return out
-
-
 def notebook_flags(path: Path, release: Path | None = None) -> str:
     """'construct (cell label); ...' for what the student wrote: the answer cells, and with the released notebook,
     every code cell that is not one of the release's own; '' when there is nothing."""
-    every = _code_cells(path)
-    if release is None:
-        answers = answer_cells(path)
-        mine = [label in answers for label, _ in every]
-    else:
-        given = {src for _, src in _code_cells(release)}
-        mine = [src not in given for _, src in every]
+    every = read_code_cells(path)
+    given = None if release is None else {c.source for c in read_code_cells(release)}
     out = []
-    for i, ((label, source), written) in enumerate(zip(every, mine)):
-        if written:
-            roots = roots_of([src for _, src in every[:i + 1]])
-            out += [f"{flag} (cell {label})" for flag in cell_flags(without_solution_markers(source), roots)]
+    for i, cell in enumerate(every):
+        if cell.answer if given is None else cell.source not in given:
+            roots = roots_of([c.source for c in every[:i + 1]])
+            out += [f"{flag} ({cell.label})" for flag in cell_flags(cell.answer_source, roots)]
     return "; ".join(out)
 
 

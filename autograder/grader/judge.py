@@ -29,7 +29,7 @@ from ..student.checks.core import Report, StaleTape
 from ..student.checks.judge import judge, judged
 from ..student.checks.tape import MAX_TAPE_BYTES, load
 from .borrowing import borrowed, with_source_gate
-from .copies import without_solution_markers
+from .cells import code_cells
 from .flags import reaching, roots_of
 
 SEED_KEY = "course_challenge_seed"
@@ -130,22 +130,13 @@ def report_outputs(report: Report) -> list[NotebookNode]:
             new_output("execute_result", data={"text/plain": repr(score)}, execution_count=None)]
 
 
-def _source(cell: NotebookNode) -> str:
-    """A cell's source as one string."""
-    src = cell.get("source", "")
-    return "".join(src) if isinstance(src, list) else str(src)
-
-
 def answer_source(nb: NotebookNode, exercise: str) -> tuple[str, list[str]]:
     """(the exercise's answer cell, every other code cell before it) as the student handed them in."""
     cells: list[str] = []
-    for cell in nb.cells:
-        meta = cell.get("metadata", {}).get("nbgrader", {})
-        if cell.get("cell_type") != "code":
-            continue
-        if meta.get("solution") and meta.get("grade_id") == exercise:
-            return without_solution_markers(_source(cell)), cells
-        cells.append(_source(cell))
+    for cell in code_cells(nb):
+        if cell.answer and cell.grade_id == exercise:
+            return cell.answer_source, cells
+        cells.append(cell.source)
     return "", cells
 
 
@@ -169,14 +160,11 @@ def first_reaching(nb: NotebookNode) -> str | None:
 
     Anywhere, not only before a hidden test: the kernel runs on after it, and a later cell is still student code.
     """
-    sources: list[str] = []
-    for number, cell in enumerate(nb.cells, 1):
-        if cell.get("cell_type") != "code" or hidden_test_exercise(cell) is not None:
-            continue
-        sources.append(_source(cell))
-        found = reaching(sources[-1], roots_of(sources))
+    student = [c for c in code_cells(nb) if not (c.graded_test and judged(c.grade_id.removesuffix("_tests")))]
+    for i, cell in enumerate(student):
+        found = reaching(cell.source, roots_of([c.source for c in student[:i + 1]]))
         if found:
-            return f"{found} (cell {cell.get('metadata', {}).get('nbgrader', {}).get('grade_id') or number})"
+            return f"{found} ({cell.label})"
     return None
 
 
