@@ -17,20 +17,24 @@ from __future__ import annotations
 import json
 import secrets
 import shutil
+import threading
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from nbformat import NotebookNode
 from nbformat.v4 import new_output
 from nbgrader.preprocessors import Execute, NbGraderPreprocessor
 
-from ..student.checks import CHALLENGE_FILE, OBSERVATIONS_DIR, RESULT_PREFIX
-from ..student.checks.core import Report, StaleTape
-from ..student.checks.judge import judge, judged
-from ..student.checks.tape import MAX_TAPE_BYTES, load
-from .borrowing import borrowed, with_source_gate
+from ..student.handover import CHALLENGE_FILE, MAX_TAPE_BYTES, OBSERVATIONS_DIR, RESULT_PREFIX
 from .cells import code_cells
 from .flags import reaching, roots_of
+
+if TYPE_CHECKING:
+    from ..student.checks.core import Report, StaleTape
+
+# The checks (torch, and torch.optim's first optimizer, which loads torch._dynamo: 2.5 s together) are imported
+# by warm_up() in a thread while the kernel starts, not when nbgrader imports this module: measured with
+# tools/bench_grading.py, that was most of the judge's cost per submission.
 
 SEED_KEY = "course_challenge_seed"
 COLLECTED_KEY = "course_observations"   # exercise -> the bytes its hidden test wrote (or why none)
@@ -55,14 +59,34 @@ def hidden_test_exercise(cell: NotebookNode) -> str | None:
     meta = cell.get("metadata", {}).get("nbgrader", {})
     if cell.get("cell_type") != "code" or not meta.get("grade") or meta.get("solution"):
         return None
+    from ..student.checks.judge import judged
     exercise = str(meta.get("grade_id", "")).removesuffix("_tests")
     return exercise if judged(exercise) else None
+
+
+def _load_judge() -> None:
+    """Import what judging needs and build one torch.optim optimizer of each kind (their first use imports more)."""
+    import torch
+    from ..student.checks import judge  # noqa: F401 - imported for its cost
+    from . import borrowing  # noqa: F401
+    w = torch.zeros(1, requires_grad=True)
+    w.grad = torch.ones(1)
+    for opt in (torch.optim.SGD([w], lr=0.1), torch.optim.Adam([w])):
+        opt.step()
+
+
+def warm_up() -> threading.Thread:
+    """Start importing the judge in the background; an import in another thread waits for it (Python's import lock)."""
+    thread = threading.Thread(target=_load_judge, name="judge-warm-up", daemon=True)
+    thread.start()
+    return thread
 
 
 class WriteChallenge(NbGraderPreprocessor):
     """Before Execute: a fresh seed in the notebook's folder for the hidden tests; the judge keeps its own copy."""
 
     def preprocess(self, nb: NotebookNode, resources: dict) -> tuple[NotebookNode, dict]:
+        warm_up()  # while the kernel starts: Execute comes next
         folder = _folder(resources)
         _clear(folder)
         seed = secrets.randbelow(2**31 - 1) + 1
@@ -73,6 +97,7 @@ class WriteChallenge(NbGraderPreprocessor):
 
 def take_observations(folder: Path, exercise: str) -> bytes | StaleTape:
     """The bytes the hidden test wrote for exercise, removed from the folder at once; StaleTape when missing or too big."""
+    from ..student.checks.core import StaleTape
     path = folder / OBSERVATIONS_DIR / f"{exercise}.pt"
     if path.is_symlink() or not path.is_file():
         return StaleTape("no observations: the hidden test cell did not run to its end (an error, a time-out or "
@@ -109,6 +134,9 @@ class ExecuteAndCollect(Execute):
 
 def judged_report(collected: dict, exercise: str, seed: int | None) -> Report:
     """The judge's report for one exercise from the observations its hidden test cell left."""
+    from ..student.checks.core import Report, StaleTape
+    from ..student.checks.judge import judge
+    from ..student.checks.tape import load
     if seed is None:
         return Report(exercise, integrity=f"the observations of {exercise} could not be judged (no challenge was set)")
     taken = collected.get(exercise, StaleTape("no observations: the hidden test cell did not run to its end (an "
@@ -143,12 +171,14 @@ def answer_source(nb: NotebookNode, exercise: str) -> tuple[str, list[str]]:
 def source_gated(report: Report, nb: NotebookNode) -> Report:
     """The judge's report, failed on its required check when the answer cell's source borrows torch's answer."""
     answer, cells = answer_source(nb, report.exercise)
+    from .borrowing import borrowed, with_source_gate
     found = borrowed(report.exercise, answer, cells)
     return with_source_gate(report, found) if found and not report.integrity else report
 
 
 def reached(report: Report, where: str | None) -> Report:
     """0 points for the exercise when a cell of the notebook reaches past the checks (flags.reaching)."""
+    from ..student.checks.core import Report
     if where is None or report.integrity:
         return report
     return Report(report.exercise, integrity=f"{where} reaches past the course's checks, so the observations of "
@@ -160,6 +190,7 @@ def first_reaching(nb: NotebookNode) -> str | None:
 
     Anywhere, not only before a hidden test: the kernel runs on after it, and a later cell is still student code.
     """
+    from ..student.checks.judge import judged
     student = [c for c in code_cells(nb) if not (c.graded_test and judged(c.grade_id.removesuffix("_tests")))]
     for i, cell in enumerate(student):
         found = reaching(cell.source, roots_of([c.source for c in student[:i + 1]]))

@@ -16,12 +16,11 @@ import json as _json
 from pathlib import Path
 from typing import Any
 
+from ..handover import CHALLENGE_FILE, OBSERVATIONS_DIR, RESULT_PREFIX  # noqa: F401 - the grader reads them too
 from .core import Check, CheckFailure, CheckResult, Report, run_checks
 from .judge import observe, observe_and_judge
 from .registry import EXERCISES, points_table
 from .tape import save
-
-RESULT_PREFIX = "[course result]"  # grade()'s line of per-check results (check id, points, diagnosis id)
 
 
 def check_report(exercise: str, obj: Any) -> Report:
@@ -40,10 +39,6 @@ def self_check(exercise: str, obj: Any) -> Report:
     report = check_report(exercise, obj)
     print(report)
     return report
-
-
-CHALLENGE_FILE = ".course_challenge.json"   # written next to the notebook by the grader (grader/judge.py)
-OBSERVATIONS_DIR = ".course_observations"    # where the hidden tests leave their observations for the grader
 
 
 def _challenge() -> dict | None:

@@ -222,7 +222,7 @@ def check_weight_decay(update: Any) -> Q:
     near = lambda k, t: abs(k - t) < 0.05  # noqa: E731 - k is measured to ~1e-9
     if all(near(k, 2) for k in ks):
         return
-    got = ", ".join(f"{n}: {k:.3g} * wd * p" for n, k in zip(NAMES, ks))
+    got = ", ".join(f"{n}: {round(k, 6) + 0.0:.3g} * wd * p" for n, k in zip(NAMES, ks))  # 0, not 4e-12 (float noise)
     expected = "a decay term 2 * wd * p on every parameter (loss + wd * sum of p**2)"
     if all(near(k, 0) for k in ks):
         raise CheckFailure("a step including weight decay (loss + wd * sum of p**2 over parameters)",

@@ -26,10 +26,10 @@ from typing import Any, Callable
 import torch
 from torch import nn
 
+from ..handover import MAX_TAPE_BYTES
 from .core import CheckTimeout, StaleTape, _where
 
 MAX_TEXT = 2000          # characters kept of a student's string (repr, error message)
-MAX_TAPE_BYTES = 64 * 2**20  # a bigger observations file is malformed
 
 
 @dataclass(frozen=True)
