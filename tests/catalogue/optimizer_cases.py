@@ -932,6 +932,38 @@ def _reference(name: str):
     return getattr(optimizer, name)
 
 
+class SGDNoZeroGrad:
+    """A student who wrote __init__ and step() and forgot zero_grad()."""
+
+    def __init__(self, params, lr, momentum=0.0, weight_decay=0.0):
+        self.params = _tensors(params)
+        self.lr, self.momentum, self.weight_decay = lr, momentum, weight_decay
+        self.bufs = [None] * len(self.params)
+
+    @torch.no_grad()
+    def step(self):
+        for i, p in enumerate(self.params):
+            if p.grad is None:
+                continue
+            g = p.grad + self.weight_decay * p
+            if self.momentum:
+                self.bufs[i] = g.clone() if self.bufs[i] is None else self.momentum * self.bufs[i] + g
+                g = self.bufs[i]
+            p -= self.lr * g
+
+
+class SGDNoStep:
+    """A student who wrote __init__ and zero_grad() and has not started step() yet."""
+
+    def __init__(self, params, lr, momentum=0.0, weight_decay=0.0):
+        self.params = _tensors(params)
+        self.lr = lr
+
+    def zero_grad(self):
+        for p in self.params:
+            p.grad = None
+
+
 CASES = [
     # ---- sgd
     _ok("sgd", "dict of velocities", SGD),
@@ -981,6 +1013,8 @@ CASES = [
        0.25),
     _m("sgd", "a frozen layer decays (missing grad taken as 0)", SGDDecaysFrozen, "frozen",
        ["changed the frozen layer's parameters", "skips every parameter whose grad is None"], 0.25),
+    _m("sgd", "no zero_grad() method", SGDNoZeroGrad, "zero_grad", ["has no zero_grad() method", "define zero_grad"], 1),
+    _m("sgd", "no step() method", SGDNoStep, "params", ["has no step() method", "define step(self)"], 4),
     _m("sgd", "weight_decay never used", SGDNoDecay, "weight_decay", ["ignores weight_decay", "g = p.grad + wd * p"],
        0.25),
     _m("sgd", "__init__ without momentum", SGDNoMomentumArgument, "momentum", ["does not accept", "momentum="], 3.5),
