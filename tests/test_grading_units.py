@@ -221,3 +221,32 @@ def test_the_sandbox_imports_nothing_above_it():
     up = [n for n in names if n.startswith(".") or n.startswith("autograder.grader")]
     assert not up, f"Expected grader/kernel.py to import nothing from the grading pipeline; got {up}. " \
         "Hint: the pipeline and worker import the sandbox, never the other way round."
+
+
+def test_nbgrader_imports_the_judge_without_torch():
+    """nbgrader imports grader/judge.py before the kernel starts; torch loads in warm_up()'s thread, beside the kernel."""
+    code = "import sys, autograder.grader.judge; print('torch' in sys.modules)"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=SOLUTIONS.parent)
+    assert out.stdout.split() == ["False"], \
+        f"Expected importing autograder.grader.judge to leave torch unloaded; got {out.stdout!r} {out.stderr[-500:]}. " \
+        "Hint: import the checks inside the judge's functions; warm_up() loads them while the kernel starts."
+
+
+def test_a_forked_grader_runs_no_unguarded_caller_script(tmp_path):
+    """start_grade's child runs grade() only: a caller script without a __main__ guard must not run again in it."""
+    marker, log = tmp_path / "ran.txt", tmp_path / "grade.log"
+    script = tmp_path / "unguarded.py"
+    script.write_text(
+        "import os, sys\n"
+        f"open({str(marker)!r}, 'a').write(f'{{os.getpid()}}\\n')\n"
+        "from autograder.grader.run_one import start_grade\n"
+        f"job = {{'assignment': 'none', 'student': 's', 'root': {str(tmp_path / 'no-root')!r}, 'cell_timeout_s': 5}}\n"
+        f"proc = start_grade(job, dict(os.environ), {str(tmp_path)!r}, {str(log)!r})\n"
+        "print('exit', proc.wait(timeout=120))\n")
+    out = subprocess.run([sys.executable, str(script)], capture_output=True, text=True, timeout=300,
+                         cwd=SOLUTIONS.parent, env=os.environ | {"PYTHONPATH": str(SOLUTIONS.parent)})
+    runs = marker.read_text().split()
+    assert len(runs) == 1, f"Expected the caller script to run once; it ran {len(runs)} times. " \
+        "Hint: start_grade drops multiprocessing's init_main_from_path from the child's preparation."
+    assert re.search(r"exit [1-9]", out.stdout) and log.exists(), \
+        f"Expected the child to fail on a missing course root with a log; got {out.stdout!r} {out.stderr[-800:]}"

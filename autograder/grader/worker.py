@@ -6,7 +6,6 @@ import os
 import shutil
 import signal
 import subprocess
-import sys
 import time
 from pathlib import Path
 
@@ -17,7 +16,7 @@ from .subprocess_env import venv_env
 from .collect import id_problem, printable_id
 from . import details
 from .kernel import sandbox_env
-from .run_one import AUTOGRADED
+from .run_one import AUTOGRADED, Forked, start_grade
 from .types import Job, Limits, Result
 from .validate import validate
 
@@ -31,7 +30,7 @@ def _env(job: Job, tmp: str) -> dict[str, str]:
         "OMP_NUM_THREADS": str(job.threads), "MKL_NUM_THREADS": str(job.threads)}
 
 
-def _wait(proc: subprocess.Popen, marker: Path, notebook_s: float) -> int:
+def _wait(proc: subprocess.Popen | Forked, marker: Path, notebook_s: float) -> int:
     """Wait for the grading process: notebook_s until autograding is marked done, then FEEDBACK_S; -9 if killed."""
     deadline, extended = time.monotonic() + notebook_s, False
     while True:
@@ -75,14 +74,11 @@ def _run_one(job: Job) -> tuple[int, str]:
     """Autograde and write feedback in ONE process (run_one.py); (exit code, log); -9 when the notebook ran too long."""
     a, s = job.sub.assignment, job.sub.student
     spec = {"assignment": a, "student": s, "root": str(job.work), "cell_timeout_s": job.limits.cell_timeout_s}
-    cmd = [sys.executable, "-m", "autograder.grader.run_one", "grade", json.dumps(spec)]
     log_path = job.work / "nbgrader.log"  # a file, not a pipe: a chatty kernel cannot block the process
     tmp = job.work / "t"  # the kernel's TMPDIR: short whatever the id (the work root is short), private to this job
     tmp.mkdir(exist_ok=True)
-    with log_path.open("w") as log:
-        proc = subprocess.Popen(cmd, cwd=course_root(), env=_env(job, str(tmp)), stdin=subprocess.DEVNULL,
-                                stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
-        code = _wait(proc, job.work / AUTOGRADED, job.limits.notebook_timeout_s)
+    proc = start_grade(spec, _env(job, str(tmp)), course_root(), log_path)  # run_one's `grade`, forked warm
+    code = _wait(proc, job.work / AUTOGRADED, job.limits.notebook_timeout_s)
     return code, log_path.read_text(errors="replace")
 
 
