@@ -144,6 +144,20 @@ def test_fence_rules(tmp_path):
     assert got == cases, f"Expected these read/write rules {cases}; got {got}."
 
 
+def test_fence_refuses_the_graders_own_unix_sockets(tmp_path):
+    """Attack: without the sandbox, notebook code connects to the grader's fork server (/tmp/pymp-*/listener-*),
+    which would fork a process outside the fence; the kernel's own folders (DataLoader workers) stay allowed."""
+    import socket
+    work = tmp_path / "work"
+    fence = Fence(str(work), [], str(work / ".tmp"))
+    sock = socket.socket(socket.AF_UNIX)
+    with pytest.raises(PermissionError, match="connect to"):
+        fence("socket.connect", (sock, "/tmp/pymp-x1y2/listener-abc"))
+    for allowed in (str(work / ".tmp" / "pymp-1" / "listener-2"), str(work / "s"), "\0abstract", ("127.0.0.1", 80)):
+        fence("socket.connect", (sock, allowed))
+    sock.close()
+
+
 def _group(cmd: str) -> subprocess.Popen:
     """A shell in its own process group, as the worker starts run_one."""
     return subprocess.Popen(["sh", "-c", cmd], start_new_session=True)

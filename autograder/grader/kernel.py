@@ -130,6 +130,15 @@ class Fence:
         """Writes stay in the notebook's own folder (and its private temp folder)."""
         return any(_inside(path, w) for w in self.writable) and self.may_read(path)
 
+    def may_connect(self, address: object) -> bool:
+        """A unix socket path only in the notebook's folders: the grader's own (its fork server's) stay out of reach."""
+        if isinstance(address, bytes):
+            address = os.fsdecode(address)
+        if not isinstance(address, str) or address.startswith("\0"):
+            return True  # an IP address (loopback, checked above) or an abstract socket
+        path = os.path.realpath(address)
+        return _inside(path, self.workdir) or _inside(path, self.tmp)
+
     def __call__(self, event: str, args: tuple) -> None:
         if event == "open":
             path = _real(args[0])
@@ -149,6 +158,8 @@ class Fence:
             raise PermissionError("the grader does not let notebook code start other programs")
         elif event in ("socket.connect", "socket.sendto") and not _loopback(args[1]):
             raise PermissionError("the grader does not let notebook code use the network")
+        elif event in ("socket.connect", "socket.sendto") and not self.may_connect(args[1]):
+            raise PermissionError(f"the grader does not let notebook code connect to {args[1]!r}")
         elif event == "sys.addaudithook" or event == "ctypes.dlopen":   # what would step around this fence
             raise PermissionError(f"the grader does not allow {event} in notebook code")
 
