@@ -179,3 +179,21 @@ def test_a_training_cell_with_an_sgd_that_fails_its_self_check_says_so_first(cap
     with notebook.skip_if_broken():
         pass
     assert capsys.readouterr().err == ""
+
+
+@pytest.mark.optimizer
+def test_a_cell_that_needs_a_skipped_training_cells_results_says_so(monkeypatch, capsys):
+    """Walkthrough: an SGD that crashes only in training left history empty, and RESULTS raised IndexError."""
+    from autograder.student import notebook
+    monkeypatch.setattr(notebook, "_FAILING", {})
+    monkeypatch.setattr(notebook, "_SKIPPED", [])
+    history = []
+    with notebook.skip_if_broken(sgd=opt.SGDOneBuffer):  # the training cell: crashes at its first step
+        raise RuntimeError("The size of tensor a (100) must match the size of tensor b (784).")
+    with notebook.skip_if_broken():  # RESULTS
+        history[-1]["valid_acc"]
+    out = capsys.readouterr().out.splitlines()
+    assert len(out) == 2 and "your SGDOneBuffer fails its self-check" in out[0], out
+    assert out[1] == ("Skipped this cell: it needs the results of a cell above that was skipped. "
+                      "(It stopped at IndexError: list index out of range.)"), out
+    assert "..)" not in out[0], f"Expected one period before the parenthesis; got {out[0]!r}"

@@ -174,6 +174,11 @@ def warn_if_failing(exercises: dict[str, Any]) -> None:
               flush=True)
 
 
+# What a cell raises when a cell above was skipped: a name it never defined, or a list it left empty
+# (history[-1], max() of nothing, a mean over no steps).
+EMPTY_RESULTS = (NameError, LookupError, ValueError, ZeroDivisionError)
+
+
 @contextlib.contextmanager
 def skip_if_broken(**exercises: Any) -> Iterator[None]:
     """Run a cell that uses your classes (check id=class, as in self_check); if it fails, say which class, go on.
@@ -187,9 +192,9 @@ def skip_if_broken(**exercises: Any) -> Iterator[None]:
     try:
         yield
     except Exception as exc:  # noqa: BLE001 - whatever the student's classes raise, name the class instead
-        error = f"{type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}"
+        error = f"{type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}".rstrip(".")
         why = broken_exercise(exercises)
-        if why is None and isinstance(exc, NameError) and _SKIPPED:
+        if why is None and isinstance(exc, EMPTY_RESULTS) and _SKIPPED:
             why = "it needs the results of a cell above that was skipped"
         if why is None:
             raise

@@ -38,6 +38,13 @@ class Module:
         self.bwd(self.out, *self.args)
 
 
+class ModuleNoCall:
+    """__call__ forgotten (only backward written)."""
+
+    def backward(self):
+        self.bwd(self.out, *self.args)
+
+
 class ModuleTupleUnpack:
     def __call__(self, *args):
         self.args, self.out = args, self.forward(*args)
@@ -767,6 +774,24 @@ class ModelNoReturn(Model):
         self.loss(x, targ)
 
 
+class ModelCallsForward(Model):
+    """Runs each layer's forward itself: Module.__call__ never stores inp and out."""
+
+    def __call__(self, x, targ):
+        for layer in self.layers:
+            x = layer.forward(x)
+        return self.loss(x, targ)
+
+
+class ModelBwdNoArgs(Model):
+    """Calls layer.bwd() for layer.backward()."""
+
+    def backward(self):
+        self.loss.backward()
+        for layer in reversed(self.layers):
+            layer.bwd()
+
+
 class ModelCallsBwd(Model):
     """Calls each module's bwd itself with its stored tensors: the same as backward(), unusual but right."""
 
@@ -985,6 +1010,11 @@ CASES = [
     _m("model_backward", "no self.loss.backward()", ModelNoLossBackward, "grads",
        ("self.loss.backward() first",), 2),
     _w("model_backward", "no self.loss.backward() (the message)", ModelNoLossBackward, "grads", "too early"),
+    _m("module_base", "no __call__ method", ModuleNoCall, "call", ("has no __call__ method", "layer(x)"), 2),
+    _m("model_backward", "layer.forward(x) instead of layer(x)", ModelCallsForward, "forward",
+       ("calls layer.forward(x)", "x = layer(x)"), 3),
+    _m("model_backward", "layer.bwd() instead of layer.backward()", ModelBwdNoArgs, "grads",
+       ("calls layer.bwd() without its arguments", "layer.backward()"), 2),
     _m("model_backward", "__call__ forgets to return the loss", ModelNoReturn, "forward",
        ("returns None", "return the loss", "self.loss"), 1),
     # the second student try (issue 23): first lines that were generic although the cause is known

@@ -964,6 +964,58 @@ class SGDNoStep:
             p.grad = None
 
 
+class SGDBufferUnused(SGD):
+    """The buffer is computed and stored, but the step still uses g (a forgotten `g = buf`)."""
+
+    @torch.no_grad()
+    def step(self):
+        for name, p in self.params:
+            if p.grad is None:
+                continue
+            g = p.grad + self.weight_decay * p
+            if self.momentum:
+                buf = self.velocity.get(name)
+                self.velocity[name] = g.clone() if buf is None else self.momentum * buf + g
+            p -= self.lr * g
+
+
+class SGDZeroGradPairsAsTensors(SGD):
+    """__init__ keeps (name, p) pairs, zero_grad loops as if they were tensors."""
+
+    def zero_grad(self):
+        for p in self.params:
+            p.grad = None
+
+
+def AdamBiasCorrectionTimes(self, p, g, st):
+    st["t"] += 1
+    b1, b2 = _moments(self, g, st)
+    p -= self.lr * (st["m"] / (1 - b1 * st["t"])) / ((st["v"] / (1 - b2 * st["t"])).sqrt() + self.eps)
+
+
+def AdamEpsAfterDivision(self, p, g, st):
+    st["t"] += 1
+    b1, b2 = _moments(self, g, st)
+    p -= self.lr * (st["m"] / (1 - b1 ** st["t"]) / (st["v"] / (1 - b2 ** st["t"])).sqrt() + self.eps)
+
+
+class AdamNoWeightDecay(Adam):
+    """weight_decay accepted and never used."""
+
+    @torch.no_grad()
+    def step(self):
+        b1, b2 = self.betas
+        for name, p in self.params:
+            if p.grad is None:
+                continue
+            g = p.grad
+            st = self.state.setdefault(name, {"t": 0, "m": torch.zeros_like(p), "v": torch.zeros_like(p)})
+            st["t"] += 1
+            st["m"] = b1 * st["m"] + (1 - b1) * g
+            st["v"] = b2 * st["v"] + (1 - b2) * g * g
+            p -= self.lr * (st["m"] / (1 - b1 ** st["t"])) / ((st["v"] / (1 - b2 ** st["t"])).sqrt() + self.eps)
+
+
 CASES = [
     # ---- sgd
     _ok("sgd", "dict of velocities", SGD),
@@ -1013,6 +1065,15 @@ CASES = [
        0.25),
     _m("sgd", "a frozen layer decays (missing grad taken as 0)", SGDDecaysFrozen, "frozen",
        ["changed the frozen layer's parameters", "skips every parameter whose grad is None"], 0.25),
+    _m("sgd", "buffer kept but never used (g = buf forgotten)", SGDBufferUnused, "momentum",
+       ["as if momentum were 0", "not used"], 2),
+    _m("sgd", "zero_grad loops over pairs as tensors", SGDZeroGradPairsAsTensors, "zero_grad",
+       ["(name, tensor) pairs", "for _, p in self.params"], 1),
+    _m("adam", "bias correction 1 - beta1 * t", _adam_with(AdamBiasCorrectionTimes), "defaults",
+       ["1 - beta1 * t", "1 - beta1 ** t"], 2.25),
+    _m("adam", "eps added after the division", _adam_with(AdamEpsAfterDivision), "hyperparameters",
+       ["adds eps after the division", "m_hat / (sqrt(v_hat) + eps)"], 0.5),
+    _m("adam", "weight_decay never used", AdamNoWeightDecay, "weight_decay", ["ignores weight_decay"], 0.25),
     _m("sgd", "no zero_grad() method", SGDNoZeroGrad, "zero_grad", ["has no zero_grad() method", "define zero_grad"], 1),
     _m("sgd", "no step() method", SGDNoStep, "params", ["has no step() method", "define step(self)"], 4),
     _m("sgd", "weight_decay never used", SGDNoDecay, "weight_decay", ["ignores weight_decay", "g = p.grad + wd * p"],

@@ -317,7 +317,14 @@ def explain_module(exc: BaseException, cls: Any) -> str | None:
     name = getattr(exc, "name", None) or (found.group(1) if found else None)  # a judged error carries its message
     if name in ("out", "args"):
         return (MODULE_NO_OUT if name == "out" else MODULE_NO_ARGS) + "."
+    if isinstance(exc, TypeError) and "object is not callable" in str(exc):
+        return MODULE_NOT_CALLABLE + "."
     return None
+
+
+MODULE_NOT_CALLABLE = ("your Module has no __call__ method, so a layer cannot be called as layer(x): define "
+                       "__call__(self, *args), which stores self.args, calls self.forward(*args), stores the result "
+                       "in self.out and returns it")
 
 
 def module_checks() -> list[Check]:
@@ -785,6 +792,12 @@ MODEL_SET_OUT_G = ("you set a layer's out.g yourself, to a gradient of another s
                    "layer.backward() for each layer in reversed order")
 
 
+MODEL_FORWARD = ("your __call__ calls layer.forward(x), which skips Module.__call__: nothing stores the layer's "
+                 "input and output for backward(); call the layer itself, x = layer(x)")
+MODEL_BWD = ("your backward() calls layer.bwd() without its arguments: call layer.backward(), which passes bwd the "
+             "output and inputs that __call__ stored")
+
+
 def _layer_word(name: str) -> str:
     """A layer of the checks' models as the student's code names it: 'self.layers[2] (a Lin)', 'self.loss'."""
     if name == "loss":
@@ -803,6 +816,12 @@ def _stopped(seen: list | None) -> None:
     if not seen:
         return
     kind = seen[0]
+    if kind == "called_forward":
+        raise CheckFailure(f"{_layer_word(seen[1])} run as layer(x) (Module.__call__)", "layer.forward(x)",
+                           MODEL_FORWARD + ".")
+    if kind == "bwd_without_out":
+        raise CheckFailure(f"the backward() of {_layer_word(seen[1])}", "layer.bwd() with no arguments",
+                           MODEL_BWD + ".")
     if kind == "lin_input":
         name, shape, n_in, source, before = seen[1:]
         layer = _layer_word(name)

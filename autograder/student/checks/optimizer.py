@@ -243,18 +243,21 @@ class Formula:
             t = 1
         if bad == "t_from_0":
             t -= 1
-        if wd and bad != "decoupled":
+        if wd and bad not in ("decoupled", "no_wd"):
             g = g + wd * p
         kept = {} if bad == "mv_not_stored" else st   # m and v computed from zeros, never stored back (t is)
         st["m"] = b1 * kept.get("m", 0) + (1 if bad == "m_no_1mb1" else 1 - b1) * g
         st["v"] = b2 * kept.get("v", 0) + (1 - b2) * (g if bad == "v_of_g" else g.abs() if bad == "v_abs" else g * g)
-        bc1, bc2 = 1 - b1 ** t, 1 - b2 ** t
+        bc1, bc2 = (1 - b1 * t, 1 - b2 * t) if bad == "bc_times" else (1 - b1 ** t, 1 - b2 ** t)
         m_hat = st["m"] if bad in ("no_bias_correction", "no_bc_m") else st["m"] / bc1
         v_hat = st["v"] if bad in ("no_bias_correction", "no_bc_v") else st["v"] / bc2
         denom = (v_hat + eps).sqrt() if bad == "eps_inside" else \
             (st["v"].sqrt() + eps) / math.sqrt(bc2) if bad == "eps_before_bc" else v_hat.sqrt() + eps
         if wd and bad == "decoupled":
             p -= lr * wd * p
+        if bad == "eps_after_division":
+            p -= lr * (m_hat / v_hat.sqrt() + eps)
+            return
         p -= lr * m_hat / denom
 
 
@@ -266,8 +269,8 @@ DECOUPLED_SGD = ("your step applies decoupled weight decay (p -= lr * wd * p, Ad
                  "momentum): torch.optim.SGD adds wd * p to the gradient before the momentum buffer")
 SGD_MISTAKES = {
     "uphill": "your step goes uphill: p += lr * g moves along the gradient and increases the loss; subtract it",
-    "no_buffer": "your momentum buffer is not kept from one step to the next (buf = g each step): store it per "
-                 "parameter",
+    "no_buffer": "your step moves by lr * g as if momentum were 0: the buffer is not kept from one step to the next "
+                 "(buf = g each step) or not used (step with p -= lr * buf); store it per parameter",
     "wd_after": DECOUPLED_SGD,
     "decoupled_after": DECOUPLED_SGD,
     "nesterov": "your step uses Nesterov momentum (p -= lr * (g + momentum * buf)); torch.optim.SGD's default is "
@@ -308,6 +311,10 @@ ADAM_MISTAKES = {
     "t_fixed": "your step count t never grows (t stays 1): the bias correction needs t = 1, 2, 3, ...; t += 1 at "
                "every step",
     "t_from_0": T_FROM_0,
+    "bc_times": "your bias correction multiplies, 1 - beta1 * t: it is a power, 1 - beta1 ** t (and 1 - beta2 ** t)",
+    "eps_after_division": "your step adds eps after the division, m_hat / sqrt(v_hat) + eps: eps belongs in the "
+                          "denominator, m_hat / (sqrt(v_hat) + eps)",
+    "no_wd": "your step ignores weight_decay: the gradient has no wd * p term (g = p.grad + wd * p)",
 }
 
 
@@ -563,10 +570,17 @@ GRAD_NONE = ("your zero_grad() fails where p.grad is None (before the first back
              "guard p.grad.zero_() with `if p.grad is not None`, or write p.grad = None")
 
 
+ZERO_GRAD_PAIRS = ("your zero_grad() treats each item of self.params as a tensor, but your __init__ keeps "
+                   "(name, tensor) pairs: unpack them as step() does, for _, p in self.params")
+
+
 def explain_zero_grad(exc: BaseException, cls: Any) -> Q:
-    """A zero_grad() that fails on p.grad None (p.grad.zero_() unguarded) says so; other errors as explain_pairs."""
+    """A zero_grad() that fails on p.grad None (p.grad.zero_() unguarded), or on the pairs __init__ kept, says so;
+    other errors as explain_pairs."""
     if isinstance(exc, AttributeError) and "'NoneType' object has no attribute" in str(exc):
         return GRAD_NONE + "."
+    if isinstance(exc, AttributeError) and re.search(r"'tuple' object has no attribute '(grad|zero_)", str(exc)):
+        return ZERO_GRAD_PAIRS + "."
     return (yield from explain_pairs(exc, cls))
 
 

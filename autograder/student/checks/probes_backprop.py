@@ -297,8 +297,14 @@ class AutogradLayer:
             raise _Stop("no_forward", self.name)
         self.bwd(self.out, *self.args)
 
-    def bwd(self, out: torch.Tensor, *args: torch.Tensor) -> None:
+    def forward(self, *args: torch.Tensor) -> None:
+        """Called by a Model that runs layer.forward(x): nothing would store inp and out for backward()."""
+        raise _Stop("called_forward", self.name)
+
+    def bwd(self, out: torch.Tensor | None = None, *args: torch.Tensor) -> None:
         chain = self.chain
+        if out is None:  # layer.bwd() with no arguments, for layer.backward()
+            raise _Stop("bwd_without_out", self.name)
         chain.log.append(self.name)
         out_g = getattr(out, "g", None)
         if self.name != "loss" and out_g is None:
