@@ -932,36 +932,14 @@ def _reference(name: str):
     return getattr(optimizer, name)
 
 
-class SGDNoZeroGrad:
-    """A student who wrote __init__ and step() and forgot zero_grad()."""
-
-    def __init__(self, params, lr, momentum=0.0, weight_decay=0.0):
-        self.params = _tensors(params)
-        self.lr, self.momentum, self.weight_decay = lr, momentum, weight_decay
-        self.bufs = [None] * len(self.params)
-
-    @torch.no_grad()
-    def step(self):
-        for i, p in enumerate(self.params):
-            if p.grad is None:
-                continue
-            g = p.grad + self.weight_decay * p
-            if self.momentum:
-                self.bufs[i] = g.clone() if self.bufs[i] is None else self.momentum * self.bufs[i] + g
-                g = self.bufs[i]
-            p -= self.lr * g
+def _without(cls, method: str, name: str) -> type:
+    """cls as handed in by a student who never wrote `method` (nothing inherited in its place either)."""
+    body = {k: v for k, v in vars(cls).items() if k not in (method, "__dict__", "__weakref__")}
+    return type(name, (), {**body, "__qualname__": name})
 
 
-class SGDNoStep:
-    """A student who wrote __init__ and zero_grad() and has not started step() yet."""
-
-    def __init__(self, params, lr, momentum=0.0, weight_decay=0.0):
-        self.params = _tensors(params)
-        self.lr = lr
-
-    def zero_grad(self):
-        for p in self.params:
-            p.grad = None
+SGDNoZeroGrad = _without(SGD, "zero_grad", "SGDNoZeroGrad")  # __init__ and step() written, zero_grad() forgotten
+SGDNoStep = _without(SGD, "step", "SGDNoStep")  # __init__ and zero_grad() written, step() not started
 
 
 class SGDBufferUnused(SGD):
@@ -1002,18 +980,8 @@ def AdamEpsAfterDivision(self, p, g, st):
 class AdamNoWeightDecay(Adam):
     """weight_decay accepted and never used."""
 
-    @torch.no_grad()
-    def step(self):
-        b1, b2 = self.betas
-        for name, p in self.params:
-            if p.grad is None:
-                continue
-            g = p.grad
-            st = self.state.setdefault(name, {"t": 0, "m": torch.zeros_like(p), "v": torch.zeros_like(p)})
-            st["t"] += 1
-            st["m"] = b1 * st["m"] + (1 - b1) * g
-            st["v"] = b2 * st["v"] + (1 - b2) * g * g
-            p -= self.lr * (st["m"] / (1 - b1 ** st["t"])) / ((st["v"] / (1 - b2 ** st["t"])).sqrt() + self.eps)
+    def __init__(self, params, lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0.0):
+        super().__init__(params, lr, betas, eps, 0.0)
 
 
 CASES = [
