@@ -14,6 +14,7 @@ with a reason. `course grade` and plain `nbgrader autograde` with the course's c
 """
 from __future__ import annotations
 
+import functools
 import json
 import secrets
 import shutil
@@ -64,6 +65,7 @@ def hidden_test_exercise(cell: NotebookNode) -> str | None:
     return exercise if judged(exercise) else None
 
 
+@functools.cache  # once per process: a grading process forked from grader/preload.py inherits it done
 def _load_judge() -> None:
     """Import what judging needs and build one torch.optim optimizer of each kind (their first use imports more)."""
     import torch
